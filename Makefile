@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# rust_ramfs: a RAM filesystem written in Rust, as an out-of-tree module.
+#
+#   make            build rust_ramfs.ko (installs the toolchain and builds the
+#                   cached test kernel first when they are missing)
+#   make check      the whole test suite, in a QEMU VM
+#   make run        boot the VM with the module loaded and mounted on /mnt
+#   make KDIR=/path/to/linux LLVM=1    build against your own Rust-enabled tree
+#
+# Kbuild (the file `Kbuild`) says what to compile; this file only drives it.
+
+export KDIR
+
+# When Kbuild itself reads this directory it uses `Kbuild`, not this file.
+.PHONY: all modules check run bench fmt fmtcheck clippy rust-analyzer setup kernel clean
+
+all: modules
+
+modules:
+	scripts/kmake.sh modules
+
+check:
+	scripts/check.sh
+
+run:
+	scripts/vm.sh run
+
+setup:
+	scripts/setup.sh
+
+kernel:
+	scripts/kdir.sh
+
+# rustfmt with the kernel's own .rustfmt.toml (Kbuild has no rustfmt rule for
+# external modules).
+RS_SOURCES = $(wildcard *.rs)
+fmt:
+	rustfmt --edition 2021 --config-path "$$(scripts/kdir.sh)/.rustfmt.toml" $(RS_SOURCES)
+
+fmtcheck:
+	rustfmt --edition 2021 --config-path "$$(scripts/kdir.sh)/.rustfmt.toml" --check $(RS_SOURCES)
+
+# Rebuild with clippy as the compiler driver, warnings as errors.
+clippy:
+	scripts/kmake.sh clean
+	scripts/kmake.sh CLIPPY=1 KRUSTFLAGS=-Dwarnings modules
+
+rust-analyzer:
+	scripts/kmake.sh rust-analyzer
+
+clean:
+	scripts/kmake.sh clean

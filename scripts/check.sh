@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: the whole test suite.
+#   1. install what is missing, get the test kernel (scripts/setup.sh, kdir.sh)
+#   2. build the module with warnings as errors; check its formatting
+#   3. one VM boot running every tests/*.sh (scripts/vm.sh test)
+#   4. scan the guest's kernel log for oopses, warnings, lockdep reports...
+# Prints the KTAP stream, host-side checks as `# check:` diagnostics, and
+# closes with `N passed, N failed[, N skipped]`, counting individual test
+# cases plus the host-side checks. Exits non-zero when anything failed.
+# Logs: results/{build,fmt}.log, results/ktap.log, results/console.log.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+results=$top/results
+mkdir -p "$results"
+start=$SECONDS
+
+passed=0 failed=0 skipped=0
+summary() {
+	local line="$passed passed, $failed failed"
+	[ "$skipped" -eq 0 ] || line+=", $skipped skipped"
+	echo "# check: total time $((SECONDS - start)) s"
+	echo "$line"
+	[ "$failed" -eq 0 ]
+}
+ok() { echo "# check: $1: ok"; passed=$((passed + 1)); }
+not_ok() { echo "# check: $1: FAILED"; failed=$((failed + 1)); }
+
+# host_check NAME LOG CMD...: one host-side check; its output goes to LOG and
+# is shown only when it fails.
+host_check() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		ok "$name"
+	else
+		tail -n 40 "$log" | sed 's/^/# /'
+		not_ok "$name (log: ${log#"$top"/})"
+		return 1
+	fi
+}
+
+"$here/setup.sh" | sed 's/^/# /'
+# Builds the test kernel on first use (~11 min); progress on stderr.
+"$here/kdir.sh" >/dev/null
+
+# Without a module there is nothing to boot for.
+host_check "build with -Dwarnings" "$results/build.log" \
+	"$here/kmake.sh" KRUSTFLAGS=-Dwarnings modules || { summary; exit 1; }
+host_check "rustfmt --check" "$results/fmt.log" make -s -C "$top" fmtcheck || true
+
+vm_start=$SECONDS
+vm_rc=0
+"$here/vm.sh" test | tee "$results/ktap.log" || vm_rc=$?
+echo "# check: VM run took $((SECONDS - vm_start)) s"
+
+# Count the KTAP results. A result line with results nested under it (a
+# script's own cases) is a parent: it counts only when it failed with no
+# failing case under it (a crash, a timeout, an exit status without a
+# report). Any other result line is a leaf: ok, not ok, or ok # SKIP.
+read -r k_pass k_fail k_skip k_top k_plan < <(awk '
+	/^ *(not )?ok [0-9]/ {
+		match($0, /^ */); d = RLENGTH; line = substr($0, d + 1)
+		bad = line ~ /^not ok/
+		if (kids[d]) {
+			if (bad && !kidfail[d]) fail++
+		} else if (bad) fail++
+		else if (line ~ /# *SKIP/) skip++
+		else pass++
+		kids[d] = 0; kidfail[d] = 0
+		for (p = 0; p < d; p++) { kids[p]++; if (bad) kidfail[p] = 1 }
+		if (d == 0) top++
+	}
+	/^[0-9]+\.\.[0-9]+/ && !seen_plan { seen_plan = 1; split($1, a, /\.\./); plan = a[2] }
+	END { print pass + 0, fail + 0, skip + 0, top + 0, plan + 0 }
+' "$results/ktap.log")
+passed=$((passed + k_pass)) failed=$((failed + k_fail)) skipped=$((skipped + k_skip))
+
+# The runner exits 0 or 1; anything else (124: timeout, 255: vng lost the
+# guest's status) means the VM itself went wrong.
+case $vm_rc in
+0 | 1) ok "VM exit status $vm_rc" ;;
+*)
+	tail -n 30 "$results/console.log" | sed 's/^/# console: /'
+	not_ok "VM exit status $vm_rc (console: results/console.log)"
+	;;
+esac
+if [ "$k_top" -lt "$k_plan" ]; then
+	echo "# check: $((k_plan - k_top)) of $k_plan test scripts did not report"
+	failed=$((failed + k_plan - k_top))
+fi
+
+# Kernel messages (timestamped lines) that mean a kernel bug, whatever the
+# tests said.
+bad_log='Oops|BUG:|kernel BUG|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|INFO: |Kernel panic|Call Trace|general protection fault|panicked|unreferenced object|soft lockup'
+if grep -aE '^\[ *[0-9]+\.[0-9]+\]' "$results/console.log" | grep -aE "$bad_log" >"$results/kernel-errors.log"; then
+	head -n 40 "$results/kernel-errors.log" | sed 's/^/# /'
+	not_ok "guest kernel log is clean (see results/console.log)"
+else
+	ok "guest kernel log is clean"
+fi
+
+summary

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of `scripts/vm.sh test`: run each test script as one KTAP subtest.
+#
+#   tests/run-guest.sh [NAME...]     NAME = module, or tests/module.sh; default all
+#
+# Like the kselftest runner (tools/testing/selftests/kselftest/runner.sh):
+# per-script timeout (45 s, or a `# timeout=N` line in the script), exit 4 is
+# a skip, 124 a timeout. Unlike it, a script's KTAP output is nested KTAP v1
+# style (indented 4 spaces), so the host can count its individual test cases.
+# Exit status: 0 when every script passed or skipped, else 1.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+default_timeout=45
+
+tests=()
+if [ $# -gt 0 ]; then
+	for name; do
+		name=${name##*/}
+		tests+=("$here/${name%.sh}.sh")
+	done
+else
+	for t in "$here"/*.sh; do
+		case ${t##*/} in lib.sh | run-guest.sh) continue ;; esac
+		tests+=("$t")
+	done
+fi
+
+echo "KTAP version 1"
+echo "1..${#tests[@]}"
+n=0 failed=0
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	name=$(basename "$t" .sh)
+	limit=$(sed -n 's/^# timeout=\([0-9][0-9]*\)$/\1/p' "$t" 2>/dev/null | head -n1)
+	limit=${limit:-$default_timeout}
+	start=$SECONDS
+	# timeout(1) runs the script in its own process group and signals the
+	# whole group, so children (stress-ng, fio...) die with it. Each script
+	# starts in / with no stdin, whatever the runner was given.
+	(cd / && exec timeout -k 10 "$limit" bash "$t" </dev/null 2>&1) | sed -u 's/^/    /'
+	rc=${PIPESTATUS[0]}
+	echo "# $name: exit status $rc after $((SECONDS - start)) s"
+	case $rc in
+	0) echo "ok $n $name" ;;
+	4) echo "ok $n $name # SKIP" ;;
+	124 | 137) echo "not ok $n $name # TIMEOUT $limit seconds" ;;
+	*) echo "not ok $n $name # exit=$rc" ;;
+	esac
+	case $rc in 0 | 4) ;; *) failed=1 ;; esac
+done
+exit "$failed"

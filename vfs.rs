@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Typed views of the C VFS objects: where the unsafe code lives.
+//!
+//! The VFS calls a filesystem with raw pointers: `struct inode *`,
+//! `struct dentry *`, `struct super_block *`, `struct file *`. Each callback in
+//! this crate turns them, once, into the references defined here ([`Inode`],
+//! [`Dentry`], [`SuperBlock`], [`File`]) and from then on works in safe Rust.
+//!
+//! Each wrapper is `#[repr(transparent)]` over [`Opaque`]: the C object is
+//! shared with the rest of the kernel, which changes it under us (reference
+//! counts, link counts, times), so Rust must never assume it is frozen behind a
+//! `&`. Each method says which rule of the VFS makes its access sound: who
+//! holds which lock, or why nobody else can see the object yet.
+//!
+//! The C headers implement several helpers as `static inline` functions, which
+//! Rust cannot call (`dget`, `i_size_read`, `inode_set_mtime_to_ts`,
+//! `mapping_set_unevictable`, `finish_open_simple`, ...). The methods here
+//! re-express them over the fields they touch; each says which one it mirrors.
+
+use crate::bindings;
+use core::{
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicI64, AtomicUsize, Ordering},
+};
+use kernel::{
+    error::to_result,
+    ffi::c_int,
+    prelude::*,
+    str::CStr,
+    types::{ARef, AlwaysRefCounted, Opaque},
+};
+
+/// A C table placed in a `static`: an operations vtable, a parameter spec.
+///
+/// The C side reads these through plain pointers, as it reads its own `const`
+/// tables.
+#[repr(transparent)]
+pub(crate) struct StaticTable<T>(pub(crate) T);
+
+// SAFETY: Nothing writes a `StaticTable` after it is built, and the raw
+// pointers inside point to `'static` data that is never written either (C
+// string literals, other tables), so sharing one between threads is sound.
+unsafe impl<T> Sync for StaticTable<T> {}
+
+impl<T> StaticTable<T> {
+    /// The table's address, as the C structures that point to it want it.
+    pub(crate) const fn as_ptr(&'static self) -> *const T {
+        &self.0
+    }
+}
+
+/// Returns an all-zero value of a C struct, for the fields a table leaves out.
+///
+/// # Safety
+///
+/// `T` must be a C struct for which all-zero bytes are a valid value: null
+/// pointers, `None` callbacks, zero integers. This holds for the bindgen
+/// generated VFS structs this crate builds tables from.
+pub(crate) const unsafe fn zeroed<T>() -> T {
+    // SAFETY: The caller guarantees that the all-zero bit pattern is valid for `T`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// A VFS inode: the object that stands for one file, directory or node.
+#[repr(transparent)]
+pub(crate) struct Inode(Opaque<bindings::inode>);
+
+impl Inode {
+    /// Views a C inode pointer as an [`Inode`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live inode that stays alive for `'a`. The VFS
+    /// guarantees this for the inodes it passes to a callback, for the duration
+    /// of the call: it holds a reference to each of them.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::inode) -> &'a Self {
+        // SAFETY: `Inode` is `repr(transparent)` over `Opaque<inode>`, which has
+        // the layout of `inode`; the caller guarantees it is alive for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The C pointer, to hand back to the kernel.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
+        self.0.get()
+    }
+
+    /// The super block this inode belongs to.
+    pub(crate) fn super_block(&self) -> &SuperBlock {
+        // SAFETY: `i_sb` is set by `new_inode()` and never changes; a super
+        // block outlives all of its inodes.
+        unsafe { SuperBlock::from_raw((*self.as_ptr()).i_sb) }
+    }
+
+    /// The file size (mirrors `i_size_read()` on 64-bit machines).
+    pub(crate) fn size(&self) -> i64 {
+        // SAFETY: `i_size` is a valid, aligned `loff_t` for as long as the
+        // inode lives. Writers update it with `i_size_write()`, a release store;
+        // an acquire load pairs with it, as `i_size_read()` does.
+        unsafe { AtomicI64::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).i_size)) }
+            .load(Ordering::Acquire)
+    }
+
+    /// Adds a hard link to the count (`inc_nlink()`).
+    ///
+    /// Callers hold the inode's `i_rwsem`, or own the only reference to a new
+    /// inode: the VFS rule for changing `i_nlink`.
+    pub(crate) fn inc_nlink(&self) {
+        // SAFETY: `self` is a live inode; `inc_nlink()` updates `i_nlink` under
+        // the locking rule above.
+        unsafe { bindings::inc_nlink(self.as_ptr()) };
+    }
+
+    /// Sets the change and modification times to now: a directory whose
+    /// entries changed, a file whose size changed.
+    ///
+    /// Mirrors `inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode))`.
+    /// Callers hold the inode's `i_rwsem`, the VFS rule for writing its times.
+    pub(crate) fn touch_mtime_ctime(&self) {
+        let inode = self.as_ptr();
+        // SAFETY: `inode` is live. `inode_set_ctime_current()` is an exported
+        // function that sets `ctime` and returns the value it set; the mtime
+        // fields are written under `i_rwsem`, which callers hold.
+        unsafe {
+            let now = bindings::inode_set_ctime_current(inode);
+            (*inode).i_mtime_sec = now.tv_sec;
+            // `tv_nsec` is below one billion, so it fits the `u32` field.
+            (*inode).i_mtime_nsec = now.tv_nsec as u32;
+        }
+    }
+}
+
+// SAFETY: `ihold()` and `iput()` are the inode's reference counting: `ihold()`
+// takes a reference on an inode the caller already holds one on, and `iput()`
+// releases one (evicting the inode when it was the last and it has no links).
+unsafe impl AlwaysRefCounted for Inode {
+    fn inc_ref(&self) {
+        // SAFETY: `&self` proves a live reference exists, as `ihold()` requires.
+        unsafe { bindings::ihold(self.as_ptr()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: The caller gives up a reference it owns, which `iput()` releases.
+        unsafe { bindings::iput(obj.as_ptr().cast()) };
+    }
+}
+
+/// A directory entry: a name in a directory, bound to an inode or negative.
+///
+/// For a RAM filesystem the dentry cache is the directory itself: there is no
+/// disk to look names up on, so an entry exists as long as its dentry is
+/// pinned in the cache.
+#[repr(transparent)]
+pub(crate) struct Dentry(Opaque<bindings::dentry>);
+
+impl Dentry {
+    /// Views a C dentry pointer as a [`Dentry`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live dentry that stays alive for `'a` (true of the
+    /// dentries the VFS passes to a callback, for the duration of the call).
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::dentry) -> &'a Self {
+        // SAFETY: `Dentry` is `repr(transparent)` over `Opaque<dentry>`; the
+        // caller guarantees it is alive for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The C pointer, to hand back to the kernel.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::dentry {
+        self.0.get()
+    }
+
+    /// The entry's name (`d_name`), as the VFS passes it to LSM hooks.
+    #[cfg(CONFIG_SECURITY)]
+    pub(crate) fn qstr(&self) -> *const bindings::qstr {
+        // SAFETY: Taking the address of a field reads nothing.
+        unsafe { ptr::addr_of!((*self.as_ptr()).d_name) }
+    }
+
+    /// Binds `inode` to this negative dentry and pins the dentry in the cache.
+    ///
+    /// `d_instantiate()` takes over the inode reference. The extra dentry
+    /// reference (`dget()` in C, re-expressed here as `lockref_get()` on
+    /// `d_lockref`) is what keeps the entry alive: it is dropped by
+    /// `simple_unlink()` / `simple_rmdir()`, or at unmount by
+    /// `kill_litter_super()`.
+    pub(crate) fn instantiate_pinned(&self, inode: ARef<Inode>) {
+        let dentry = self.as_ptr();
+        // SAFETY: The VFS passed this dentry to a create-type callback, so it is
+        // live, negative and its parent's `i_rwsem` is held, as `d_instantiate()`
+        // requires. The reference moved out of `inode` is the one it consumes.
+        // `d_lockref` is the dentry's reference count, which `lockref_get()`
+        // increments atomically.
+        unsafe {
+            bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast());
+            bindings::lockref_get(ptr::addr_of_mut!((*dentry).d_lockref));
+        }
+    }
+
+    /// The inode this dentry is bound to (`d_inode()`).
+    ///
+    /// Used where the VFS guarantees the dentry is positive (setattr, whose
+    /// caller holds the inode's `i_rwsem`, so the binding cannot change).
+    pub(crate) fn inode(&self) -> Option<&Inode> {
+        // SAFETY: `d_inode` changes only under the parent's or the inode's
+        // `i_rwsem`, held by the callers (see above); a bound inode lives at
+        // least as long as the dentry's binding to it.
+        let inode = unsafe { (*self.as_ptr()).d_inode };
+        // SAFETY: A non-null `d_inode` is a live inode, per the above.
+        (!inode.is_null()).then(|| unsafe { Inode::from_raw(inode) })
+    }
+}
+
+/// A mounted instance of the filesystem.
+#[repr(transparent)]
+pub(crate) struct SuperBlock(Opaque<bindings::super_block>);
+
+impl SuperBlock {
+    /// Views a C super block pointer as a [`SuperBlock`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live super block that stays alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: `SuperBlock` is `repr(transparent)` over `Opaque<super_block>`;
+        // the caller guarantees it is alive for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The C pointer, to hand back to the kernel.
+    pub(crate) fn as_ptr(&self) -> *mut bindings::super_block {
+        self.0.get()
+    }
+
+    /// This mount's private information (`s_fs_info`).
+    pub(crate) fn info(&self) -> &crate::SuperInfo {
+        // SAFETY: `s_fs_info` is set to a `SuperInfo` by `sget_fc()` before
+        // `fill_super` runs and is freed by `kill_sb` after the last callback on
+        // this super block, so it is valid for as long as `self` is.
+        unsafe { &*(*self.as_ptr()).s_fs_info.cast::<crate::SuperInfo>() }
+    }
+}
+
+/// An open file.
+#[repr(transparent)]
+pub(crate) struct File(Opaque<bindings::file>);
+
+impl File {
+    /// Views a C file pointer as a [`File`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point to a live file that stays alive for `'a` (true of the
+    /// files the VFS passes to a callback, for the duration of the call).
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut bindings::file) -> &'a Self {
+        // SAFETY: `File` is `repr(transparent)` over `Opaque<file>`; the caller
+        // guarantees it is alive for `'a`.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// The dentry the file was opened through (`file->f_path.dentry`).
+    ///
+    /// Mirrors `file_dentry()` for this filesystem: `d_real()` returns the
+    /// dentry itself unless it belongs to a stacking filesystem such as
+    /// overlayfs, and ours are never that.
+    pub(crate) fn dentry(&self) -> &Dentry {
+        // SAFETY: `f_path` is set before the file reaches a filesystem callback
+        // and holds a reference on the dentry for the file's lifetime.
+        unsafe { Dentry::from_raw((*self.0.get()).f_path.dentry) }
+    }
+
+    /// Binds a new, nameless inode to an `O_TMPFILE` file (`d_tmpfile()`),
+    /// taking over the reference. The inode's link count drops to 0: it lives
+    /// as long as the file is open, unless `linkat()` gives it a name.
+    pub(crate) fn instantiate_tmpfile(&self, inode: ARef<Inode>) {
+        // SAFETY: The VFS passes `tmpfile` a file whose dentry is negative and
+        // unhashed, as `d_tmpfile()` requires; it consumes the moved reference.
+        unsafe { bindings::d_tmpfile(self.0.get(), ARef::into_raw(inode).as_ptr().cast()) };
+    }
+
+    /// Completes an open that `tmpfile` started (mirrors `finish_open_simple()`).
+    pub(crate) fn finish_open(&self) -> Result {
+        let file = self.0.get();
+        // SAFETY: `file` is live and its dentry is now positive, the state
+        // `finish_open()` expects at the end of `->tmpfile()`.
+        to_result(unsafe { bindings::finish_open(file, (*file).f_path.dentry, None) })
+    }
+}
+
+/// Marks a page-cache mapping unevictable (`mapping_set_unevictable()`):
+/// the page cache is the only copy of a RAM filesystem's data, so reclaim
+/// must not drop or write back its pages.
+///
+/// # Safety
+///
+/// `mapping` must point to a live `struct address_space`.
+pub(crate) unsafe fn mapping_set_unevictable(mapping: *mut bindings::address_space) {
+    // SAFETY: The caller guarantees `mapping` is live, so `flags` is a valid,
+    // aligned `unsigned long`. The kernel changes it only with atomic bit
+    // operations; `set_bit()` is an atomic OR with no ordering, which is what
+    // a relaxed `fetch_or` is.
+    let flags = unsafe { AtomicUsize::from_ptr(ptr::addr_of_mut!((*mapping).flags).cast()) };
+    flags.fetch_or(1 << bindings::AS_UNEVICTABLE, Ordering::Relaxed);
+}
+
+/// Writes `target` into a new symlink inode's page cache (`page_symlink()`).
+///
+/// Only for a new inode that nobody else can see yet.
+pub(crate) fn page_symlink(inode: &Inode, target: &CStr) -> Result {
+    // The length counts the terminating NUL, as the C ramfs passes it. The
+    // VFS limits targets to PATH_MAX, so it always fits.
+    let len = c_int::try_from(target.len_with_nul()).map_err(|_| EINVAL)?;
+    // SAFETY: `inode` is live and its mapping set up (`ram_aops`); `target`
+    // is a valid string of `len` bytes with its NUL.
+    to_result(unsafe { bindings::page_symlink(inode.as_ptr(), target.as_char_ptr(), len) })
+}
