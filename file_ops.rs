@@ -13,13 +13,13 @@
 //!
 //! What is ours: `setattr` (chmod, chown, utimes, truncate), which also
 //! updates the change time when truncate changes the size (the C ramfs
-//! forgets that), and `get_unmapped_area`, which places `mmap`s.
+//! forgets that).
 
 use crate::{
     bindings,
     vfs::{self, Dentry, StaticTable},
 };
-use kernel::ffi::{c_int, c_ulong};
+use kernel::ffi::c_int;
 
 /// What `open()` of a regular file gives: the kernel's generic page-cache
 /// file operations.
@@ -33,7 +33,10 @@ pub(crate) static FILE_OPERATIONS: StaticTable<bindings::file_operations> =
         splice_read: Some(bindings::filemap_splice_read),
         splice_write: Some(bindings::iter_file_splice_write),
         llseek: Some(bindings::generic_file_llseek),
-        get_unmapped_area: Some(get_unmapped_area),
+        // No `get_unmapped_area`: the VFS then places the mapping with
+        // `mm_get_unmapped_area(current->mm, ...)`, which is all the C ramfs's
+        // hook does. (A Rust hook would read `current->mm`, but 6.12's
+        // bindgen layout of `task_struct` puts `mm` at the wrong offset.)
         // SAFETY: All-zero is a valid `file_operations`: no callback, no owner
         // (an open file pins the super block, which pins this module).
         ..unsafe { vfs::zeroed() }
@@ -73,25 +76,4 @@ unsafe extern "C" fn setattr(
         }
     }
     ret
-}
-
-/// # Safety
-///
-/// Called by the VFS as `file_operations::get_unmapped_area` from `mmap()`,
-/// in the context of the mapping process, with a live `file`.
-unsafe extern "C" fn get_unmapped_area(
-    file: *mut bindings::file,
-    addr: c_ulong,
-    len: c_ulong,
-    pgoff: c_ulong,
-    flags: c_ulong,
-) -> c_ulong {
-    // SAFETY: `get_current()` is the running task, live while it runs; `mmap()`
-    // runs in process context, so its `mm` is the address space being mapped
-    // into, which the caller holds (`mmap_lock`). The other arguments are the
-    // VFS's own, passed on unchanged: this is the default placement.
-    unsafe {
-        let mm = (*bindings::get_current()).mm;
-        bindings::mm_get_unmapped_area(mm, file, addr, len, pgoff, flags)
-    }
 }
