@@ -20,3 +20,89 @@
 const loff_t RUST_CONST_HELPER_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 const gfp_t RUST_CONST_HELPER_GFP_HIGHUSER = GFP_HIGHUSER;
 const unsigned int RUST_CONST_HELPER_AS_UNEVICTABLE = AS_UNEVICTABLE;
+
+/*
+ * Layout checks. bindgen's Rust structs are only right if they match what the
+ * C compiler lays out; 6.12's `task_struct` binding, for one, puts `mm` 16
+ * bytes early. So the C compiler gives us the size of each struct we build
+ * and the offset of each field we touch, and vfs.rs asserts at compile time
+ * that the Rust structs agree.
+ */
+#define RAMFS_SIZE(type) \
+	const size_t RUST_CONST_HELPER_SIZE__##type = sizeof(struct type);
+#define RAMFS_OFFSET(type, field) RAMFS_OFFSET_AS(type, field, field)
+/* For fields bindgen renames: a keyword (`type_`), an anonymous union. */
+#define RAMFS_OFFSET_AS(type, field, rust_name) \
+	const size_t RUST_CONST_HELPER_OFFSET__##type##__##rust_name = offsetof(struct type, field);
+
+RAMFS_SIZE(file_system_type)
+RAMFS_SIZE(fs_context_operations)
+RAMFS_SIZE(fs_parameter_spec)
+RAMFS_SIZE(fs_parse_result)
+RAMFS_SIZE(super_operations)
+RAMFS_SIZE(inode_operations)
+RAMFS_SIZE(file_operations)
+
+RAMFS_OFFSET(file_system_type, name)
+RAMFS_OFFSET(file_system_type, fs_flags)
+RAMFS_OFFSET(file_system_type, init_fs_context)
+RAMFS_OFFSET(file_system_type, parameters)
+RAMFS_OFFSET(file_system_type, kill_sb)
+RAMFS_OFFSET(file_system_type, owner)
+RAMFS_OFFSET(fs_context_operations, free)
+RAMFS_OFFSET(fs_context_operations, parse_param)
+RAMFS_OFFSET(fs_context_operations, get_tree)
+RAMFS_OFFSET(fs_context, ops)
+RAMFS_OFFSET(fs_context, log)
+RAMFS_OFFSET(fs_context, s_fs_info)
+RAMFS_OFFSET(fs_parameter_spec, name)
+RAMFS_OFFSET_AS(fs_parameter_spec, type, type_)
+RAMFS_OFFSET(fs_parameter_spec, opt)
+RAMFS_OFFSET(fs_parameter_spec, data)
+RAMFS_OFFSET(super_operations, statfs)
+RAMFS_OFFSET(super_operations, drop_inode)
+RAMFS_OFFSET(super_operations, show_options)
+RAMFS_OFFSET(super_block, s_blocksize_bits)
+RAMFS_OFFSET(super_block, s_blocksize)
+RAMFS_OFFSET(super_block, s_maxbytes)
+RAMFS_OFFSET(super_block, s_op)
+RAMFS_OFFSET(super_block, s_magic)
+RAMFS_OFFSET(super_block, s_root)
+RAMFS_OFFSET(super_block, s_fs_info)
+RAMFS_OFFSET(super_block, s_time_gran)
+RAMFS_OFFSET(inode_operations, lookup)
+RAMFS_OFFSET(inode_operations, create)
+RAMFS_OFFSET(inode_operations, link)
+RAMFS_OFFSET(inode_operations, unlink)
+RAMFS_OFFSET(inode_operations, symlink)
+RAMFS_OFFSET(inode_operations, mkdir)
+RAMFS_OFFSET(inode_operations, rmdir)
+RAMFS_OFFSET(inode_operations, mknod)
+RAMFS_OFFSET(inode_operations, rename)
+RAMFS_OFFSET(inode_operations, setattr)
+RAMFS_OFFSET(inode_operations, getattr)
+RAMFS_OFFSET(inode_operations, tmpfile)
+RAMFS_OFFSET(file_operations, llseek)
+RAMFS_OFFSET(file_operations, read_iter)
+RAMFS_OFFSET(file_operations, write_iter)
+RAMFS_OFFSET(file_operations, mmap)
+RAMFS_OFFSET(file_operations, fsync)
+RAMFS_OFFSET(file_operations, splice_write)
+RAMFS_OFFSET(file_operations, splice_read)
+RAMFS_OFFSET(inode, i_op)
+RAMFS_OFFSET(inode, i_sb)
+RAMFS_OFFSET(inode, i_mapping)
+RAMFS_OFFSET(inode, i_ino)
+RAMFS_OFFSET(inode, i_size)
+RAMFS_OFFSET(inode, i_mtime_sec)
+RAMFS_OFFSET(inode, i_mtime_nsec)
+RAMFS_OFFSET_AS(inode, i_fop, __bindgen_anon_3)
+RAMFS_OFFSET(address_space, flags)
+RAMFS_OFFSET(address_space, gfp_mask)
+RAMFS_OFFSET(address_space, a_ops)
+RAMFS_OFFSET(dentry, d_name)
+RAMFS_OFFSET(dentry, d_inode)
+RAMFS_OFFSET(dentry, d_sb)
+RAMFS_OFFSET(dentry, d_lockref)
+RAMFS_OFFSET(file, f_path)
+RAMFS_OFFSET(iattr, ia_valid)

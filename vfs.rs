@@ -315,3 +315,87 @@ pub(crate) fn page_symlink(inode: &Inode, target: &CStr) -> Result {
     // is a valid string of `len` bytes with its NUL.
     to_result(unsafe { bindings::page_symlink(inode.as_ptr(), target.as_char_ptr(), len) })
 }
+
+/// Asserts at compile time that bindgen's layout of the C structs this module
+/// builds or touches agrees with the C compiler's, which `bindings_helper.h`
+/// records: a mismatch fails the build instead of corrupting memory.
+macro_rules! assert_c_layout {
+    (sizes: $($sty:ident),* ; offsets: $($oty:ident . $field:ident),* $(,)?) => {
+        kernel::macros::paste! {
+            $(const _: () = assert!(
+                core::mem::size_of::<bindings::$sty>() == bindings::[<SIZE__ $sty>]
+            );)*
+            $(const _: () = assert!(
+                core::mem::offset_of!(bindings::$oty, $field) == bindings::[<OFFSET__ $oty __ $field>]
+            );)*
+        }
+    };
+}
+
+assert_c_layout! {
+    sizes: file_system_type, fs_context_operations, fs_parameter_spec, fs_parse_result, super_operations, inode_operations, file_operations;
+    offsets:
+        file_system_type.name,
+        file_system_type.fs_flags,
+        file_system_type.init_fs_context,
+        file_system_type.parameters,
+        file_system_type.kill_sb,
+        file_system_type.owner,
+        fs_context_operations.free,
+        fs_context_operations.parse_param,
+        fs_context_operations.get_tree,
+        fs_context.ops,
+        fs_context.log,
+        fs_context.s_fs_info,
+        fs_parameter_spec.name,
+        fs_parameter_spec.type_,
+        fs_parameter_spec.opt,
+        fs_parameter_spec.data,
+        super_operations.statfs,
+        super_operations.drop_inode,
+        super_operations.show_options,
+        super_block.s_blocksize_bits,
+        super_block.s_blocksize,
+        super_block.s_maxbytes,
+        super_block.s_op,
+        super_block.s_magic,
+        super_block.s_root,
+        super_block.s_fs_info,
+        super_block.s_time_gran,
+        inode_operations.lookup,
+        inode_operations.create,
+        inode_operations.link,
+        inode_operations.unlink,
+        inode_operations.symlink,
+        inode_operations.mkdir,
+        inode_operations.rmdir,
+        inode_operations.mknod,
+        inode_operations.rename,
+        inode_operations.setattr,
+        inode_operations.getattr,
+        inode_operations.tmpfile,
+        file_operations.llseek,
+        file_operations.read_iter,
+        file_operations.write_iter,
+        file_operations.mmap,
+        file_operations.fsync,
+        file_operations.splice_write,
+        file_operations.splice_read,
+        inode.i_op,
+        inode.i_sb,
+        inode.i_mapping,
+        inode.i_ino,
+        inode.i_size,
+        inode.i_mtime_sec,
+        inode.i_mtime_nsec,
+        inode.__bindgen_anon_3,
+        address_space.flags,
+        address_space.gfp_mask,
+        address_space.a_ops,
+        dentry.d_name,
+        dentry.d_inode,
+        dentry.d_sb,
+        dentry.d_lockref,
+        file.f_path,
+        iattr.ia_valid,
+}
