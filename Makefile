@@ -34,7 +34,7 @@ kernel:
 
 # rustfmt with the kernel's own .rustfmt.toml (Kbuild has no rustfmt rule for
 # external modules).
-RS_SOURCES = $(wildcard *.rs)
+RS_SOURCES = $(filter-out %_generated.rs,$(wildcard *.rs))
 fmt:
 	rustfmt --edition 2021 --config-path "$$(scripts/kdir.sh)/.rustfmt.toml" $(RS_SOURCES)
 

@@ -19,71 +19,129 @@
 //! into typed references and calls the safe function that does the work.
 
 use crate::{
-    bindings, inode,
+    bindings, file_ops, inode,
+    trace::{trace, NewIno, Ret},
     vfs::{self, Dentry, File, Inode, StaticTable},
 };
-use kernel::{error::from_result, ffi::c_int, prelude::*, str::CStr};
+use kernel::{
+    error::from_err_ptr,
+    ffi::{c_int, c_uint, c_ulong},
+    fmt,
+    prelude::*,
+    str::{CStr, CString},
+};
 
 /// The inode operations of every directory.
 pub(crate) static DIR_INODE_OPERATIONS: StaticTable<bindings::inode_operations> =
     StaticTable(bindings::inode_operations {
         create: Some(create),
-        // Any name not in the dcache does not exist: cache it as negative.
-        lookup: Some(bindings::simple_lookup),
-        link: Some(bindings::simple_link),
-        unlink: Some(bindings::simple_unlink),
+        lookup: Some(lookup),
+        link: Some(link),
+        unlink: Some(unlink),
         symlink: Some(symlink),
         mkdir: Some(mkdir),
-        // Refuses non-empty directories (ENOTEMPTY) by asking the dcache.
-        rmdir: Some(bindings::simple_rmdir),
+        rmdir: Some(rmdir),
         mknod: Some(mknod),
-        // Moves dentries; handles RENAME_NOREPLACE and RENAME_EXCHANGE.
-        rename: Some(bindings::simple_rename),
+        rename: Some(rename),
         tmpfile: Some(tmpfile),
+        // chmod, chown, utimes of a directory: as for files.
+        setattr: Some(file_ops::setattr),
         // SAFETY: All-zero is a valid `inode_operations`: no callback.
         ..unsafe { vfs::zeroed() }
     });
 
 /// Makes a node of any type (`mode` has the type bits) named by the negative
 /// `dentry` in `dir`: the one place every create-type operation goes through.
+/// Returns the new inode's number.
 fn make_node(
     dir: &Inode,
     dentry: &Dentry,
     mode: bindings::umode_t,
     dev: bindings::dev_t,
-) -> Result<()> {
+) -> Result<c_ulong> {
     let inode = inode::new_inode(dir.super_block(), Some(dir), mode, dev)?;
     // On error, dropping `inode` releases it (`iput()`).
     inode::init_security(&inode, dir, dentry)?;
+    let ino = inode.ino();
     dentry.instantiate_pinned(inode);
     dir.touch_mtime_ctime();
-    Ok(())
+    Ok(ino)
 }
 
 /// `mkdir()`: a directory. Its ".." entry is one more link to the parent.
-fn make_dir(dir: &Inode, dentry: &Dentry, mode: bindings::umode_t) -> Result<()> {
-    make_node(dir, dentry, mode | inode::S_IFDIR, 0)?;
+fn make_dir(dir: &Inode, dentry: &Dentry, mode: bindings::umode_t) -> Result<c_ulong> {
+    let ino = make_node(dir, dentry, mode | inode::S_IFDIR, 0)?;
     dir.inc_nlink();
-    Ok(())
+    Ok(ino)
 }
 
 /// `symlink()`: a symbolic link whose target is kept in its page cache.
-fn make_symlink(dir: &Inode, dentry: &Dentry, target: &CStr) -> Result<()> {
+fn make_symlink(dir: &Inode, dentry: &Dentry, target: &CStr) -> Result<c_ulong> {
     let mode = inode::S_IFLNK | bindings::S_IRWXUGO as bindings::umode_t;
     let inode = inode::new_inode(dir.super_block(), Some(dir), mode, 0)?;
     inode::init_security(&inode, dir, dentry)?;
     vfs::page_symlink(&inode, target)?;
+    let ino = inode.ino();
     dentry.instantiate_pinned(inode);
     dir.touch_mtime_ctime();
-    Ok(())
+    Ok(ino)
 }
 
 /// `open(O_TMPFILE)`: a regular file with no name, bound to the open file.
-fn make_tmpfile(dir: &Inode, file: &File, mode: bindings::umode_t) -> Result<()> {
+fn make_tmpfile(dir: &Inode, file: &File, mode: bindings::umode_t) -> Result<c_ulong> {
     let inode = inode::new_inode(dir.super_block(), Some(dir), mode, 0)?;
     inode::init_security(&inode, dir, file.dentry())?;
+    let ino = inode.ino();
     file.instantiate_tmpfile(inode);
-    file.finish_open()
+    file.finish_open()?;
+    Ok(ino)
+}
+
+/// A create-type callback's C return value.
+fn errno(result: &Result<c_ulong>) -> c_int {
+    match result {
+        Ok(_) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::lookup` when a name is not in the
+/// dentry cache: `dir` is a live directory of ours, locked (at least shared),
+/// and `dentry` a live, new dentry in it.
+unsafe extern "C" fn lookup(
+    dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+    flags: c_uint,
+) -> *mut bindings::dentry {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged. Since
+    // every existing name is pinned in the dcache, a name not found there
+    // does not exist: libfs caches it as negative (or refuses a name longer
+    // than NAME_MAX with ENAMETOOLONG).
+    let found = unsafe { bindings::simple_lookup(dir, dentry, flags) };
+    // SAFETY: The VFS passes live objects, held for the call (see above).
+    let (dir, name) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry).name()) };
+    trace!(
+        dir.super_block(),
+        "lookup(dir {}, \"{}\") = {}",
+        dir.ino(),
+        name,
+        Lookup(found)
+    );
+    found
+}
+
+/// Shows what `simple_lookup()` returned: a negative dentry or an error.
+struct Lookup(*mut bindings::dentry);
+
+impl core::fmt::Display for Lookup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match from_err_ptr(self.0) {
+            Ok(_) => f.write_str("negative"),
+            Err(e) => write!(f, "{}", Ret(e.to_errno())),
+        }
+    }
 }
 
 /// # Safety
@@ -99,10 +157,16 @@ unsafe extern "C" fn create(
 ) -> c_int {
     // SAFETY: The VFS passes live objects, held for the call (see above).
     let (dir, dentry) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
-    from_result(|| {
-        make_node(dir, dentry, mode | inode::S_IFREG, 0)?;
-        Ok(0)
-    })
+    let result = make_node(dir, dentry, mode | inode::S_IFREG, 0);
+    trace!(
+        dir.super_block(),
+        "create(dir {}, \"{}\", {:04o}) = {}",
+        dir.ino(),
+        dentry.name(),
+        u32::from(mode) & bindings::S_IALLUGO,
+        NewIno(&result)
+    );
+    errno(&result)
 }
 
 /// # Safety
@@ -118,10 +182,17 @@ unsafe extern "C" fn mknod(
 ) -> c_int {
     // SAFETY: The VFS passes live objects, held for the call (see above).
     let (dir, dentry) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
-    from_result(|| {
-        make_node(dir, dentry, mode, dev)?;
-        Ok(0)
-    })
+    let result = make_node(dir, dentry, mode, dev);
+    trace!(
+        dir.super_block(),
+        "mknod(dir {}, \"{}\", {:06o}, dev {:#x}) = {}",
+        dir.ino(),
+        dentry.name(),
+        mode,
+        dev,
+        NewIno(&result)
+    );
+    errno(&result)
 }
 
 /// # Safety
@@ -136,10 +207,16 @@ unsafe extern "C" fn mkdir(
 ) -> c_int {
     // SAFETY: The VFS passes live objects, held for the call (see above).
     let (dir, dentry) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
-    from_result(|| {
-        make_dir(dir, dentry, mode)?;
-        Ok(0)
-    })
+    let result = make_dir(dir, dentry, mode);
+    trace!(
+        dir.super_block(),
+        "mkdir(dir {}, \"{}\", {:04o}) = {}",
+        dir.ino(),
+        dentry.name(),
+        u32::from(mode) & bindings::S_IALLUGO,
+        NewIno(&result)
+    );
+    errno(&result)
 }
 
 /// # Safety
@@ -162,10 +239,16 @@ unsafe extern "C" fn symlink(
             CStr::from_char_ptr(target),
         )
     };
-    from_result(|| {
-        make_symlink(dir, dentry, target)?;
-        Ok(0)
-    })
+    let result = make_symlink(dir, dentry, target);
+    trace!(
+        dir.super_block(),
+        "symlink(dir {}, \"{}\" -> \"{}\") = {}",
+        dir.ino(),
+        dentry.name(),
+        target,
+        NewIno(&result)
+    );
+    errno(&result)
 }
 
 /// # Safety
@@ -180,8 +263,136 @@ unsafe extern "C" fn tmpfile(
 ) -> c_int {
     // SAFETY: The VFS passes live objects, held for the call (see above).
     let (dir, file) = unsafe { (Inode::from_raw(dir), File::from_raw(file)) };
-    from_result(|| {
-        make_tmpfile(dir, file, mode)?;
-        Ok(0)
-    })
+    let result = make_tmpfile(dir, file, mode);
+    trace!(
+        dir.super_block(),
+        "tmpfile(dir {}, {:04o}) = {}",
+        dir.ino(),
+        u32::from(mode) & bindings::S_IALLUGO,
+        NewIno(&result)
+    );
+    errno(&result)
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::link`: `old` is a live, positive
+/// dentry of ours (not a directory), `dir` a live directory of ours, locked,
+/// and `new` a live negative dentry in it.
+unsafe extern "C" fn link(
+    old: *mut bindings::dentry,
+    dir: *mut bindings::inode,
+    new: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
+    // adds a link to the inode and pins the new dentry, as `make_node` does.
+    let ret = unsafe { bindings::simple_link(old, dir, new) };
+    // SAFETY: The VFS passes live objects, held for the call (see above).
+    let (old, dir, new) = unsafe {
+        (
+            Dentry::from_raw(old),
+            Inode::from_raw(dir),
+            Dentry::from_raw(new),
+        )
+    };
+    trace!(
+        dir.super_block(),
+        "link(ino {}, dir {}, \"{}\") = {}",
+        old.inode().map_or(0, |inode| inode.ino()),
+        dir.ino(),
+        new.name(),
+        Ret(ret)
+    );
+    ret
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::unlink` or `rmdir`: `dir` is a live
+/// directory of ours, locked, and `dentry` a live, positive dentry in it.
+unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
+    // drops a link and the reference that pinned the dentry.
+    let ret = unsafe { bindings::simple_unlink(dir, dentry) };
+    // SAFETY: The VFS passes live objects, held for the call (see above).
+    let (dir, dentry) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
+    trace!(
+        dir.super_block(),
+        "unlink(dir {}, \"{}\") = {}",
+        dir.ino(),
+        dentry.name(),
+        Ret(ret)
+    );
+    ret
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::rmdir`: `dir` is a live directory
+/// of ours, locked, and `dentry` a live dentry of a directory in it, also
+/// locked.
+unsafe extern "C" fn rmdir(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
+    // refuses a non-empty directory (ENOTEMPTY) by asking the dcache, then
+    // unlinks it and drops the parent's link from its "..".
+    let ret = unsafe { bindings::simple_rmdir(dir, dentry) };
+    // SAFETY: The VFS passes live objects, held for the call (see above).
+    let (dir, dentry) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
+    trace!(
+        dir.super_block(),
+        "rmdir(dir {}, \"{}\") = {}",
+        dir.ino(),
+        dentry.name(),
+        Ret(ret)
+    );
+    ret
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::rename`: both directories are live
+/// directories of ours, locked, `old` a live positive dentry in `old_dir` and
+/// `new` a live dentry in `new_dir`.
+unsafe extern "C" fn rename(
+    idmap: *mut bindings::mnt_idmap,
+    old_dir: *mut bindings::inode,
+    old: *mut bindings::dentry,
+    new_dir: *mut bindings::inode,
+    new: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: The VFS passes live objects, held for the call (see above).
+    let sb = unsafe { Inode::from_raw(old_dir) }.super_block();
+    // The rename changes the dentries' names, so note them first (only when
+    // tracing: this allocates).
+    let call = if sb.info().trace.enabled() {
+        // SAFETY: As above.
+        let (old_dir, old, new_dir, new) = unsafe {
+            (
+                Inode::from_raw(old_dir),
+                Dentry::from_raw(old),
+                Inode::from_raw(new_dir),
+                Dentry::from_raw(new),
+            )
+        };
+        CString::try_from_fmt(fmt!(
+            "rename(dir {}, \"{}\", dir {}, \"{}\", flags {:#x})",
+            old_dir.ino(),
+            old.name(),
+            new_dir.ino(),
+            new.name(),
+            flags
+        ))
+        .ok()
+    } else {
+        None
+    };
+    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
+    // moves the dentries and fixes link counts and times; it handles
+    // RENAME_NOREPLACE and RENAME_EXCHANGE and refuses RENAME_WHITEOUT.
+    let ret = unsafe { bindings::simple_rename(idmap, old_dir, old, new_dir, new, flags) };
+    if let Some(call) = call {
+        trace!(sb, "{} = {}", &*call, Ret(ret));
+    }
+    ret
 }

@@ -17,9 +17,11 @@
 
 use crate::{
     bindings,
+    trace::{trace, Ret},
     vfs::{self, Dentry, StaticTable},
 };
-use kernel::ffi::c_int;
+use core::fmt;
+use kernel::ffi::{c_int, c_uint};
 
 /// What `open()` of a regular file gives: the kernel's generic page-cache
 /// file operations.
@@ -56,13 +58,19 @@ pub(crate) static FILE_INODE_OPERATIONS: StaticTable<bindings::inode_operations>
 /// Called by the VFS as `inode_operations::setattr` (from `notify_change()`):
 /// `dentry` is a live, positive dentry of ours whose inode is locked, and
 /// `attr` a valid request that the caller owns for the call.
-unsafe extern "C" fn setattr(
+pub(crate) unsafe extern "C" fn setattr(
     idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
     attr: *mut bindings::iattr,
 ) -> c_int {
     // SAFETY: The VFS passes a live dentry and a valid request (see above).
-    let (inode, valid) = unsafe { (Dentry::from_raw(dentry).inode(), (*attr).ia_valid) };
+    let (inode, valid, new_size) = unsafe {
+        (
+            Dentry::from_raw(dentry).inode(),
+            (*attr).ia_valid,
+            (*attr).ia_size,
+        )
+    };
     let old_size = inode.map(|inode| inode.size());
     // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
     // checks the request, truncates the page cache and copies the attributes.
@@ -74,6 +82,44 @@ unsafe extern "C" fn setattr(
         if ret == 0 && valid & bindings::ATTR_SIZE != 0 && Some(inode.size()) != old_size {
             inode.touch_mtime_ctime();
         }
+        trace!(
+            inode.super_block(),
+            "setattr(ino {}{}) = {}",
+            inode.ino(),
+            Changes(valid, new_size),
+            Ret(ret)
+        );
     }
     ret
+}
+
+/// Shows which attributes a `setattr` call changes: `, mode, size 0, mtime`.
+struct Changes(c_uint, bindings::loff_t);
+
+impl fmt::Display for Changes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Changes(valid, size) = *self;
+        for (bit, name) in [
+            (bindings::ATTR_MODE, "mode"),
+            (bindings::ATTR_UID, "uid"),
+            (bindings::ATTR_GID, "gid"),
+        ] {
+            if valid & bit != 0 {
+                write!(f, ", {name}")?;
+            }
+        }
+        if valid & bindings::ATTR_SIZE != 0 {
+            write!(f, ", size {size}")?;
+        }
+        for (bit, name) in [
+            (bindings::ATTR_ATIME, "atime"),
+            (bindings::ATTR_MTIME, "mtime"),
+            (bindings::ATTR_CTIME, "ctime"),
+        ] {
+            if valid & bit != 0 {
+                write!(f, ", {name}")?;
+            }
+        }
+        Ok(())
+    }
 }

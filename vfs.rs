@@ -25,9 +25,9 @@ use core::{
 };
 use kernel::{
     error::to_result,
-    ffi::c_int,
+    ffi::{c_int, c_ulong},
     prelude::*,
-    str::CStr,
+    str::{BStr, CStr},
     types::{ARef, AlwaysRefCounted, Opaque},
 };
 
@@ -83,6 +83,13 @@ impl Inode {
     /// The C pointer, to hand back to the kernel.
     pub(crate) fn as_ptr(&self) -> *mut bindings::inode {
         self.0.get()
+    }
+
+    /// The inode number, as `stat` reports it.
+    pub(crate) fn ino(&self) -> c_ulong {
+        // SAFETY: `i_ino` is written once, when the inode is made (before anyone
+        // else sees it), and only read after that.
+        unsafe { (*self.as_ptr()).i_ino }
     }
 
     /// The super block this inode belongs to.
@@ -169,6 +176,21 @@ impl Dentry {
     /// The C pointer, to hand back to the kernel.
     pub(crate) fn as_ptr(&self) -> *mut bindings::dentry {
         self.0.get()
+    }
+
+    /// The entry's name.
+    ///
+    /// Only for callbacks that hold the parent directory's `i_rwsem` (every
+    /// directory operation does): `d_name` changes only by a rename, which
+    /// takes that lock.
+    pub(crate) fn name(&self) -> &BStr {
+        // SAFETY: `d_name` is stable under the lock above; its `name` points
+        // to `len` bytes that live as long as the name does.
+        unsafe {
+            let name = &(*self.as_ptr()).d_name;
+            let len = name.__bindgen_anon_1.__bindgen_anon_1.len;
+            BStr::from_bytes(core::slice::from_raw_parts(name.name, len as usize))
+        }
     }
 
     /// The entry's name (`d_name`), as the VFS passes it to LSM hooks.
@@ -398,4 +420,12 @@ assert_c_layout! {
         dentry.d_lockref,
         file.f_path,
         iattr.ia_valid,
+        iattr.ia_size,
+        fs_context_operations.reconfigure,
+        fs_context.fs_private,
+        fs_context.root,
+        fs_parameter_spec.flags,
+        fs_parse_result.negated,
+        super_operations.evict_inode,
+        inode.i_data,
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Build (once) and print the path of the cached test kernel tree.
 #
-#   scripts/kernel.sh [FLAVOUR]     FLAVOUR = test (default): kernel/FLAVOUR.config
+#   scripts/kernel.sh [FLAVOUR]     FLAVOUR = test (default) or debug
+#
+# `test` is tinyconfig plus kernel/test.config; any other flavour adds
+# kernel/FLAVOUR.config on top (debug: KASAN, lockdep, kmemleak...).
 #
 # The tree is unpacked from Debian's linux-source-6.12, configured with
 # `tinyconfig` plus the committed fragment, and built (bzImage, modules and the
@@ -14,11 +17,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
 
 flavour=${1:-test}
-fragment=$here/../kernel/$flavour.config
-[ -f "$fragment" ] || { echo "kernel.sh: no fragment $fragment" >&2; exit 2; }
+fragments=("$here/../kernel/test.config")
+[ "$flavour" = test ] || fragments+=("$here/../kernel/$flavour.config")
+for f in "${fragments[@]}"; do
+	[ -f "$f" ] || { echo "kernel.sh: no fragment $f" >&2; exit 2; }
+done
 
 kver=$(dpkg-query -W -f='${Version}' linux-source-6.12 | sed 's/-.*//')
-key=$( (cat "$fragment"; /usr/bin/rustc -V; echo "$BINDGEN_VERSION"; clang-19 --version | head -1) |
+key=$( (cat "${fragments[@]}"; /usr/bin/rustc -V; echo "$BINDGEN_VERSION"; clang-19 --version | head -1) |
 	sha256sum | cut -c1-12)
 tree=$RAMFS_CACHE/linux-$kver-$flavour-$key
 
@@ -36,11 +42,11 @@ tar -xJf "$KERNEL_SRC_TARBALL" -C "$tree.tmp" --strip-components=1
 kmake() { make -C "$tree.tmp" "${KMAKE_TOOLS[@]}" "$@"; }
 {
 	kmake tinyconfig
-	(cd "$tree.tmp" && ./scripts/kconfig/merge_config.sh -m .config "$fragment")
+	(cd "$tree.tmp" && ./scripts/kconfig/merge_config.sh -m .config "${fragments[@]}")
 	kmake olddefconfig
 } >"$log" 2>&1
 
-# Every item of the fragment must have taken effect.
+# Every item of the fragments must have taken effect.
 bad=0
 while IFS= read -r line; do
 	case "$line" in
@@ -55,7 +61,7 @@ while IFS= read -r line; do
 	else
 		grep -qx "$want" "$tree.tmp/.config" || { echo "kernel.sh: $want did not take effect (missing dependency?)" >&2; bad=1; }
 	fi
-done <"$fragment"
+done < <(cat "${fragments[@]}")
 if [ "$bad" -ne 0 ]; then
 	echo "kernel.sh: for CONFIG_RUST, check 'make -C $tree.tmp ${KMAKE_TOOLS[*]} rustavailable'" >&2
 	exit 1
