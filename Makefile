@@ -13,7 +13,7 @@
 export KDIR
 
 # When Kbuild itself reads this directory it uses `Kbuild`, not this file.
-.PHONY: all modules check run bench fmt fmtcheck clippy rust-analyzer setup kernel clean
+.PHONY: all modules check run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
 
 all: modules
 
@@ -51,3 +51,14 @@ rust-analyzer:
 
 clean:
 	scripts/kmake.sh clean
+
+# The structure diagram, from its Graphviz source (checked in with its renderings).
+diagram: docs/structure.svg docs/structure.png
+docs/structure.svg: docs/structure.dot
+	dot -Tsvg $< -o $@
+docs/structure.png: docs/structure.dot
+	dot -Tpng -Gdpi=110 $< -o $@
+
+# TOUR.md quotes the trace transcript that tests/trace.sh checks in the VM.
+tourcheck:
+	scripts/tourcheck.sh

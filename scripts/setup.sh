@@ -24,7 +24,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod make
 	qemu-system-x86 busybox-static udev python3-venv
-	libacl1-dev stress-ng fio attr acl util-linux procps psmisc
+	libacl1-dev stress-ng fio attr acl util-linux procps psmisc graphviz
 )
 
 missing=()
