@@ -89,7 +89,7 @@ expect_output "remount,trace then notrace switch logging live" \
 mount -o remount,trace "$MNT"
 dmesg_mark
 start=$(date +%s.%N)
-python3 -c '
+/usr/bin/python3 -S -c '
 import os, sys
 for i in range(20000):
     try: os.stat(f"{sys.argv[1]}/missing-{i}")
