@@ -26,6 +26,9 @@ check:
 run:
 	scripts/vm.sh run
 
+bench:
+	scripts/bench.sh
+
 setup:
 	scripts/setup.sh
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Shared helpers for the test scripts (sourced, not run). They run inside the
-# VM (scripts/vm.sh), which sees the host's file system, with KDIR set to the
-# kernel tree the module was built against.
+# VM (scripts/vm.sh), which sees the host's file system at the same paths.
 #
 # A test script:
 #   . "$(dirname "$0")/lib.sh"
@@ -18,15 +18,14 @@ RAMFS_KO=${RAMFS_KO:-$TOP_DIR/rust_ramfs.ko}
 RAMFS_NAME=rust_ramfs
 # Writable from the guest (vm.sh shares it read-write): logs, benchmark output.
 RESULTS=${RESULTS:-$TOP_DIR/results}
+# The tree of the running kernel, which the module was built against (in the
+# VM, virtme-ng links it as the modules' `build`).
+KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 
-if [ -z "${KDIR:-}" ]; then
-	echo "lib.sh: KDIR is not set (scripts/vm.sh sets it)" >&2
-	exit 4
-fi
 # The kernel's own KTAP helpers: ktap_print_header, ktap_set_plan,
 # ktap_test_pass/fail/skip, ktap_skip_all, ktap_finished, KSFT_SKIP...
 # shellcheck source=/dev/null
-. "$KDIR/tools/testing/selftests/kselftest/ktap_helpers.sh"
+. "$KDIR/tools/testing/selftests/kselftest/ktap_helpers.sh" || exit 1
 
 # Skip the whole script (exit 4) with a reason.
 skip_all() {
@@ -90,7 +89,7 @@ expect_fail() {
 # errno_msg NAME: the C library's message for an errno name (EEXIST ->
 # "File exists"), which is what command-line tools print.
 errno_msg() {
-	python3 -c 'import errno, os, sys; print(os.strerror(getattr(errno, sys.argv[1])))' "$1"
+	perl -MErrno -e '$! = Errno->can($ARGV[0])->(); print "$!\n"' "$1"
 }
 
 # expect_errno NAME DESC CMD...: pass when CMD fails and reports errno NAME.
@@ -141,4 +140,229 @@ fs_umount() {
 		[ "${_MOUNTS[i]}" != "$1" ] || unset '_MOUNTS[i]'
 	done
 	_MOUNTS=("${_MOUNTS[@]}")
+}
+
+# --- namespace (dirs/links/special/perms) helpers ---
+
+# sysop OP ARG...: make one system call (python3 os / renameat2) and print
+# OK, or the name of the errno it failed with (EACCES, EEXIST...). Exit status
+# 0 either way (2 on a usage error), so that expect_output can compare names.
+#   rename SRC DST [FLAGS]   renameat2; FLAGS 0 or NOREPLACE|EXCHANGE|WHITEOUT
+#   create PATH [MODE]       open(O_CREAT|O_EXCL|O_WRONLY), MODE octal (0666)
+#   mkdir PATH [MODE]        MODE octal (0777)
+#   mknod PATH MODE [MAJ MIN] MODE octal with the type bits (010644 = fifo)
+#   read PATH | write PATH   open(O_RDONLY) / open(O_WRONLY)
+#   rmdir unlink stat lstat PATH; link SRC DST; symlink TARGET PATH
+#   chmod PATH MODE; chown PATH UID GID
+# Several calls in one go (one line each, one python start-up, which is slow
+# under TCG): sysop create a \; mkdir b
+_SYSOP_PY='
+import ctypes, errno, os, sys
+FLAGS = {"0": 0, "NOREPLACE": 1, "EXCHANGE": 2, "WHITEOUT": 4}
+def renameat2(src, dst, flags="0"):
+    fl = 0
+    for f in flags.split("|"):
+        fl |= FLAGS[f]
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                               ctypes.c_char_p, ctypes.c_uint]
+    if libc.renameat2(-100, os.fsencode(src), -100, os.fsencode(dst), fl):
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+def mode(a, i, default):
+    return int(a[i], 8) if len(a) > i else default
+def do(op, a):
+    if op == "rename": renameat2(*a)
+    elif op == "create": os.close(os.open(a[0], os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode(a, 1, 0o666)))
+    elif op == "mkdir": os.mkdir(a[0], mode(a, 1, 0o777))
+    elif op == "mknod": os.mknod(a[0], int(a[1], 8), os.makedev(int(a[2]), int(a[3])) if len(a) > 2 else 0)
+    elif op == "read": os.close(os.open(a[0], os.O_RDONLY))
+    elif op == "write": os.close(os.open(a[0], os.O_WRONLY))
+    elif op in ("rmdir", "unlink", "stat", "lstat", "link", "symlink"): getattr(os, op)(*a)
+    elif op == "chmod": os.chmod(a[0], int(a[1], 8))
+    elif op == "chown": os.chown(a[0], int(a[1]), int(a[2]))
+    else: sys.exit("sysop: unknown op " + op)
+args = sys.argv[1:]
+while args:
+    n = args.index(";") if ";" in args else len(args)
+    try:
+        do(args[0], args[1:n])
+        print("OK")
+    except OSError as e:
+        print(errno.errorcode.get(e.errno, e.errno))
+    args = args[n + 1:]
+'
+# An interpreter every uid can run (not a shim in root's home).
+_SYSOP_PYTHON=python3
+[ ! -x /usr/bin/python3 ] || _SYSOP_PYTHON=/usr/bin/python3
+sysop() { "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"; }
+
+# as_user UID[:GID] CMD...: run CMD with that uid and gid (GID defaults to
+# UID) and no supplementary groups. No passwd entry is needed. For sysop, use
+# `as_user UID sysop OP...`.
+as_user() {
+	local uid=${1%%:*} gid=${1#*:}
+	shift
+	if [ "$1" = sysop ]; then
+		shift
+		set -- "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"
+	fi
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
+}
+
+# expect_output DESC EXPECTED CMD...: pass when CMD exits 0 and prints
+# (stdout and stderr) exactly EXPECTED.
+expect_output() {
+	local desc=$1 want=$2 rc=0
+	shift 2
+	_run_quoted "$@" || rc=$?
+	if [ "$rc" -eq 0 ] && [ "$OUT" = "$want" ]; then
+		ktap_test_pass "$desc"
+	else
+		echo "# '$*': exit status $rc, expected output:"
+		printf '%s\n' "$want" | sed 's/^/#   /'
+		ktap_test_fail "$desc"
+	fi
+}
+
+# expect_like_ref DESC EXPECTED DIR REFDIR CMD [ARG...]: the same check on
+# rust_ramfs (DIR) and on a reference mount (REFDIR, e.g. the C ramfs): runs
+# `CMD DIR ARG...` and `CMD REFDIR ARG...`; pass when both exit 0 and print
+# exactly EXPECTED. A failure shows both outputs, so a reference that differs
+# too points at the test, not the module.
+expect_like_ref() {
+	local desc=$1 want=$2 dir=$3 ref=$4 rc=0 rrc=0 out
+	shift 4
+	local cmd=$1
+	shift
+	_run_quoted "$cmd" "$dir" "$@" || rc=$?
+	out=$OUT
+	echo "# ^ $RAMFS_NAME, v reference"
+	_run_quoted "$cmd" "$ref" "$@" || rrc=$?
+	if [ "$rc" -eq 0 ] && [ "$rrc" -eq 0 ] && [ "$out" = "$want" ] && [ "$OUT" = "$want" ]; then
+		ktap_test_pass "$desc"
+	else
+		echo "# '$cmd DIR $*': exit status $rc on $RAMFS_NAME, $rrc on the reference; expected output of both:"
+		printf '%s\n' "$want" | sed 's/^/#   /'
+		ktap_test_fail "$desc"
+	fi
+}
+
+# --- third-party suites helpers ---
+# For the scripts that run third-party suites (pjdfstest, fsx, stress-ng) on
+# rust_ramfs and the references side by side.
+
+# suite_tool NAME: print the path of tool NAME: scripts/setup.sh installs the
+# cargo-built ones in $RAMFS_CACHE/tools/bin, next to the cached kernel tree
+# (KDIR, or what it links to) or in the cache of the user who ran setup; else
+# one on PATH.
+suite_tool() {
+	local d
+	for d in ${RAMFS_TOOLS:+"$RAMFS_TOOLS"} "$(dirname "$(readlink -f "$KDIR")")/tools/bin" \
+		"$HOME/.cache/rust_ramfs/tools/bin"; do
+		if [ -x "$d/$1" ]; then
+			echo "$d/$1"
+			return 0
+		fi
+	done
+	command -v "$1"
+}
+
+# require_tool VAR NAME: set VAR to the path of tool NAME, or skip the whole
+# script when it is not installed.
+require_tool() {
+	local path
+	path=$(suite_tool "$2") || skip_all "$2 is not installed (scripts/setup.sh installs it)"
+	printf -v "$1" '%s' "$path"
+}
+
+# add_run_user NAME [ID]: make user NAME and its group NAME exist for this
+# script only, when missing (uid = gid = the first id from ID, default 1001,
+# that neither uses): bind-mounts copies of /etc/passwd and /etc/group with
+# the extra line over the originals, so it works on a read-only /etc too and
+# leaves no trace; undone on exit.
+add_run_user() {
+	local name=$1 id=${2:-1001} f
+	if getent passwd "$name" >/dev/null && getent group "$name" >/dev/null; then
+		return 0
+	fi
+	while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
+		id=$((id + 1))
+	done
+	cp /etc/passwd "$SCRATCH/passwd" && cp /etc/group "$SCRATCH/group" || return
+	getent passwd "$name" >/dev/null ||
+		echo "$name:x:$id:$id::/nonexistent:/usr/sbin/nologin" >>"$SCRATCH/passwd"
+	getent group "$name" >/dev/null || echo "$name:x:$id:" >>"$SCRATCH/group"
+	for f in passwd group; do
+		mount --bind "$SCRATCH/$f" "/etc/$f" || return
+		_MOUNTS+=("/etc/$f")
+	done
+	getent passwd "$name" >/dev/null && getent group "$name" >/dev/null
+}
+
+# dmesg_mark: remember where the kernel log ends now; dmesg_since_mark prints
+# what was logged after the last mark.
+_DMESG_MARK=0
+dmesg_mark() { _DMESG_MARK=$(dmesg | wc -l); }
+dmesg_since_mark() { dmesg | tail -n "+$((_DMESG_MARK + 1))"; }
+
+# Kernel log lines that mean something went wrong in the kernel.
+SPLAT_RE='WARNING:|BUG:|Oops|general protection|Kernel panic|Call Trace|panicked|UBSAN|KASAN|refcount_t:|list_(add|del) corruption|blocked for more than'
+
+# expect_no_splat DESC: pass when nothing logged since dmesg_mark looks like a
+# kernel warning, BUG, oops or (Rust) panic; else show those lines.
+expect_no_splat() {
+	local bad
+	bad=$(dmesg_since_mark | grep -E "$SPLAT_RE")
+	if [ -z "$bad" ]; then
+		ktap_test_pass "$1"
+	else
+		printf '%s\n' "$bad" | head -n 40 | sed 's/^/# dmesg: /'
+		ktap_test_fail "$1"
+	fi
+}
+
+# Machine-readable results of the suites, one file per suite in
+# $RESULTS/suites/ (its raw logs alongside), merged into $RESULTS/suites.txt.
+# suite_results_begin SUITE: start SUITE's file afresh; prints the log dir.
+suite_results_begin() {
+	mkdir -p "$RESULTS/suites" && : >"$RESULTS/suites/$1.txt" && echo "$RESULTS/suites"
+}
+
+# suite_result SUITE FS RESULT [NOTE...]: one line "SUITE FS RESULT NOTE...".
+suite_result() {
+	echo "$*" >>"$RESULTS/suites/$1.txt"
+	echo "# result: $*"
+}
+
+# suite_results_end: rewrite $RESULTS/suites.txt from all the suites' files.
+suite_results_end() {
+	cat "$RESULTS"/suites/*.txt >"$RESULTS/suites.txt.new" &&
+		mv "$RESULTS/suites.txt.new" "$RESULTS/suites.txt"
+}
+
+# show_stuck_tasks: list the tasks that are blocked (state D) or running
+# (R) with their kernel wait channel and, when readable, kernel stack: what
+# to report when a suite hangs.
+show_stuck_tasks() {
+	local pid
+	ps -eo pid,stat,wchan:32,args | awk 'NR == 1 || ($2 ~ /^[DR]/ && $4 != "ps")' | sed 's/^/# /'
+	for pid in $(ps -eo pid,stat | awk '$2 ~ /^[DR]/ {print $1}'); do
+		[ -r "/proc/$pid/stack" ] && sed "s/^/# $pid stack: /" "/proc/$pid/stack" 2>/dev/null
+	done
+	return 0
+}
+
+# run_bounded SECONDS LOG CMD...: run CMD with its output (stdout and stderr)
+# in the file LOG, killed after SECONDS (exit status 124, or 137 when it had
+# to be killed); when it times out, say so and show what was stuck.
+run_bounded() {
+	local limit=$1 log=$2 rc=0
+	shift 2
+	timeout -k 10 "$limit" "$@" >"$log" 2>&1 </dev/null || rc=$?
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "# '$*' did not finish within $limit s"
+		show_stuck_tasks
+	fi
+	return "$rc"
 }

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of `scripts/vm.sh test`: run each test script as one KTAP subtest.
 #
-#   tests/run-guest.sh [NAME...]     NAME = module, or tests/module.sh; default all
+#   tests/run-guest.sh [NAME...]           NAME = module or tests/module.sh;
+#                                          default: every tests/*.sh
+#   tests/run-guest.sh --budget [NAME...]  print the most those can take (s),
+#                                          for the VM's own time limit
 #
 # Like the kselftest runner (tools/testing/selftests/kselftest/runner.sh):
 # per-script timeout (45 s, or a `# timeout=N` line in the script), exit 4 is
@@ -13,6 +16,10 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 default_timeout=45
+kill_after=10
+
+budget=false
+[ "${1:-}" != --budget ] || { budget=true && shift; }
 
 tests=()
 if [ $# -gt 0 ]; then
@@ -27,19 +34,32 @@ else
 	done
 fi
 
+limit_of() {
+	local limit
+	limit=$(sed -n 's/^# timeout=\([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null | head -n1)
+	echo "${limit:-$default_timeout}"
+}
+
+if $budget; then
+	total=0
+	for t in "${tests[@]}"; do total=$((total + $(limit_of "$t") + kill_after)); done
+	echo "$total"
+	exit 0
+fi
+
 echo "KTAP version 1"
 echo "1..${#tests[@]}"
 n=0 failed=0
 for t in "${tests[@]}"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
-	limit=$(sed -n 's/^# timeout=\([0-9][0-9]*\)$/\1/p' "$t" 2>/dev/null | head -n1)
-	limit=${limit:-$default_timeout}
+	limit=$(limit_of "$t")
 	start=$SECONDS
+	echo "    # Subtest: $name"
 	# timeout(1) runs the script in its own process group and signals the
 	# whole group, so children (stress-ng, fio...) die with it. Each script
 	# starts in / with no stdin, whatever the runner was given.
-	(cd / && exec timeout -k 10 "$limit" bash "$t" </dev/null 2>&1) | sed -u 's/^/    /'
+	(cd / && exec timeout -k "$kill_after" "$limit" bash "$t" </dev/null 2>&1) | sed -u 's/^/    /'
 	rc=${PIPESTATUS[0]}
 	echo "# $name: exit status $rc after $((SECONDS - start)) s"
 	case $rc in

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Memory comes back. A RAM filesystem's pages are its only copy of the data,
+# so they are unevictable (they show in /proc/meminfo's Unevictable) and
+# drop_caches cannot free them; unlink, truncate, closing an O_TMPFILE,
+# umount must. Checked for rust_ramfs and the C ramfs alike; at the end the
+# module is unloaded (its memory checked) and loaded again.
+# timeout=300
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ramfs_require_ko
+ramfs_load || skip_all "cannot load $RAMFS_KO"
+
+R=$SCRATCH/rust
+C=$SCRATCH/ramfs
+mkdir -p "$R" "$C"
+
+MIB=1024 # kB
+TOL=$((2 * MIB))        # slack for a size that must show in Unevictable
+FREE_TOL=$((16 * MIB))  # slack for free memory coming back
+
+# snap: "FREE UNEVICTABLE" in kB, after dropping clean caches and folding
+# the per-CPU counters into the totals. FREE is MemFree plus the pages on the
+# per-CPU free lists (/proc/zoneinfo "count:"): freed pages wait there, not
+# counted in MemFree, and those lists can hold tens of MiB.
+snap() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	echo 1 >/proc/sys/vm/stat_refresh 2>/dev/null
+	local pcp
+	pcp=$(awk '$1 == "count:" { s += $2 } END { print s * 4 }' /proc/zoneinfo)
+	awk -v pcp="$pcp" '/^MemFree:/ { f = $2 } /^Unevictable:/ { u = $2 } END { print f + pcp, u, f, pcp }' /proc/meminfo
+}
+FREE=0 UNEV=0
+MEMFREE=0 PCP=0
+take() { read -r FREE UNEV MEMFREE PCP < <(snap); }
+
+# near NAME GOT WANT TOL: |GOT - WANT| <= TOL (kB), shown in MiB-ish terms.
+near() {
+	local d=$(($2 - $3))
+	echo "$1: $2 kB, expected $3 kB +- $4 kB (off by $d)"
+	[ "${d#-}" -le "$4" ]
+}
+
+write_mib() { # FILE MIB
+	dd if=/dev/zero of="$1" bs=1M count="$2" status=none
+}
+
+# --- a file system fills, and gives back --------------------------------
+# fill FSTYPE DIR: mount, write 4 x 64 MiB; Unevictable grows by 256 MiB and
+# MemFree shrinks by at least that much (less the slack).
+B_FREE=0 B_UNEV=0
+fill() {
+	local fs=$1 dir=$2 i
+	take
+	B_FREE=$FREE B_UNEV=$UNEV
+	echo "before: free $FREE kB (MemFree $MEMFREE + per-CPU lists $PCP), Unevictable $UNEV kB"
+	fs_mount "$fs" "$dir" || return
+	for i in 1 2 3 4; do
+		write_mib "$dir/f$i" 64 || return
+	done
+	take
+	echo "after writing 256 MiB: free $FREE kB, Unevictable $UNEV kB"
+	near "Unevictable growth" $((UNEV - B_UNEV)) $((256 * MIB)) "$TOL" &&
+		[ $((B_FREE - FREE)) -ge $((256 * MIB - TOL)) ] ||
+		{ echo "free memory fell by $((B_FREE - FREE)) kB"; return 1; }
+}
+
+# drop_caches does not free them.
+kept_by_drop_caches() {
+	local u=$UNEV
+	take
+	near "Unevictable after drop_caches" "$UNEV" "$u" "$TOL" &&
+		[ "$(stat -c %s "$1/f1")" = 67108864 ] && cmp -n 67108864 "$1/f1" /dev/zero
+}
+
+# after CMD... Unevictable changes by DELTA MiB.
+after() {
+	local delta=$1 u
+	shift
+	take
+	u=$UNEV
+	"$@" || return
+	take
+	near "Unevictable change" $((UNEV - u)) $((delta * MIB)) "$TOL"
+}
+
+overwrite_in_place() { dd if=/dev/zero of="$1" bs=1M count=64 conv=notrunc status=none; }
+
+# An O_TMPFILE holds its pages while open and frees them on close.
+TMPPY='import os, sys, time
+fd = os.open(sys.argv[1], os.O_TMPFILE | os.O_RDWR, 0o600)
+buf = bytes(1 << 20)
+for _ in range(64):
+    os.write(fd, buf)
+print("written", flush=True)
+sys.stdin.read()
+os.close(fd)'
+TMP_PID=
+tmpfile_open() {
+	local dir=$1 u i
+	take
+	u=$UNEV
+	exec 9> >(exec python3 -c "$TMPPY" "$dir" >"$SCRATCH/tmp.out")
+	TMP_PID=$!
+	for ((i = 0; i < 300; i++)); do
+		grep -q written "$SCRATCH/tmp.out" 2>/dev/null && break
+		sleep 0.1
+	done
+	take
+	TMP_BASE=$u
+	[ -s "$SCRATCH/tmp.out" ] || { echo "the O_TMPFILE writer did not finish"; return 1; }
+	near "Unevictable with a 64 MiB O_TMPFILE open" $((UNEV - u)) $((64 * MIB)) "$TOL"
+}
+tmpfile_closed() {
+	exec 9>&- # python reads EOF, closes the file and exits
+	local i
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$TMP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	take
+	near "Unevictable after closing it" $((UNEV - TMP_BASE)) 0 "$TOL"
+}
+
+# umount DIR: Unevictable and MemFree back to what they were before fill.
+umount_returns() {
+	fs_umount "$1" || return
+	take
+	near "Unevictable after umount" "$UNEV" "$B_UNEV" "$TOL" &&
+		{ echo "(MemFree $MEMFREE kB + per-CPU lists $PCP kB)"; near "free after umount" "$FREE" "$B_FREE" "$FREE_TOL"; }
+}
+
+rmmod_returns() {
+	ramfs_unload && ! ramfs_loaded || {
+		echo "still mounted: $(grep -c " $RAMFS_NAME " /proc/mounts), refcnt $(cat "/sys/module/$RAMFS_NAME/refcnt")"
+		return 1
+	}
+	take
+	near "Unevictable after rmmod" "$UNEV" "$B_UNEV" "$TOL" &&
+		{ echo "(MemFree $MEMFREE kB + per-CPU lists $PCP kB)"; near "free after rmmod" "$FREE" "$B_FREE" "$FREE_TOL"; }
+}
+
+ktap_print_header
+ktap_set_plan 17
+
+# rust_ramfs: 10
+expect_ok "$RAMFS_NAME: 256 MiB written shows as 256 MiB more Unevictable" fill "$RAMFS_NAME" "$R"
+expect_ok "$RAMFS_NAME: drop_caches frees none of it, data intact" kept_by_drop_caches "$R"
+expect_ok "$RAMFS_NAME: overwriting 64 MiB in place takes no more" after 0 overwrite_in_place "$R/f2"
+expect_ok "$RAMFS_NAME: unlink of a 64 MiB file gives back 64 MiB" after -64 rm "$R/f1"
+expect_ok "$RAMFS_NAME: truncate of a 64 MiB file to 0 gives back 64 MiB" after -64 truncate -s 0 "$R/f2"
+expect_ok "$RAMFS_NAME: truncate to 32 MiB gives back 32 MiB" after -32 truncate -s 32M "$R/f3"
+expect_ok "$RAMFS_NAME: an open 64 MiB O_TMPFILE holds 64 MiB" tmpfile_open "$R"
+expect_ok "$RAMFS_NAME: closing it gives the 64 MiB back" tmpfile_closed
+expect_ok "$RAMFS_NAME: umount gives everything back" umount_returns "$R"
+expect_ok "$RAMFS_NAME: rmmod leaves Unevictable and MemFree as before" rmmod_returns
+
+# the C ramfs, the reference: 6
+expect_ok "ramfs: 256 MiB written shows as 256 MiB more Unevictable" fill ramfs "$C"
+expect_ok "ramfs: drop_caches frees none of it, data intact" kept_by_drop_caches "$C"
+expect_ok "ramfs: unlink of a 64 MiB file gives back 64 MiB" after -64 rm "$C/f1"
+expect_ok "ramfs: an open 64 MiB O_TMPFILE holds 64 MiB" tmpfile_open "$C"
+expect_ok "ramfs: closing it gives the 64 MiB back" tmpfile_closed
+expect_ok "ramfs: umount gives everything back" umount_returns "$C"
+
+# 1
+expect_ok "insmod again for the tests that follow" ramfs_load
+
+ktap_finished

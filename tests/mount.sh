@@ -1,0 +1,674 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Mounting: mount and umount, the mode= option and how /proc/mounts shows it,
+# malformed options (refused with EINVAL and a message naming the option,
+# through mount(2) and through fsopen/fsconfig), the source name, statfs,
+# who owns the root (also in a user namespace), and the module being pinned
+# while a rust_ramfs is mounted. The C ramfs is mounted alongside as the
+# reference where a result depends on the kernel.
+# Leaves the module loaded.
+# timeout=400
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ramfs_require_ko
+ramfs_load || skip_all "cannot load $RAMFS_KO"
+
+# Others (fsuid 1234, uid 65534) must be able to reach mount points in here.
+chmod 755 "$SCRATCH"
+MNT=$SCRATCH/mnt
+mkdir -p "$MNT"
+
+# --- a python helper for the system calls mount(8) does not expose ---------
+PY=$SCRATCH/mnt.py
+cat >"$PY" <<'EOF'
+import ctypes, errno, os, subprocess, sys
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+L = ctypes.c_long
+SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount = 429, 430, 431, 432
+SYS_delete_module = 176
+
+
+def ename(e):
+    return errno.errorcode.get(e, str(e))
+
+
+def b(s):
+    return None if s is None else s.encode()
+
+
+def err(what):
+    return f"{what}: errno={ename(ctypes.get_errno())}"
+
+
+def mount2(fstype, src, tgt, data):
+    """mount(2); None for NULL. Returns (ok, output)."""
+    if libc.mount(b(src), b(tgt), b(fstype), L(0), b(data)) != 0:
+        return False, err("mount")
+    return True, "mounted"
+
+
+def fsmount(fstype, opts, tgt):
+    """fsopen, one fsconfig per comma-separated option (key=value:
+    SET_STRING, key: SET_FLAG), CMD_CREATE, fsmount, move_mount. Returns
+    (ok, output with the context's log)."""
+    fd = libc.syscall(L(SYS_fsopen), b(fstype), L(1))
+    if fd < 0:
+        return False, err("fsopen")
+    out = []
+
+    def log():
+        while True:
+            try:
+                m = os.read(fd, 4096)
+            except OSError:
+                return
+            out.append("log: " + m.decode(errors="replace").rstrip("\n"))
+
+    def step(what, r):
+        if r < 0:
+            out.append(err(what))
+            log()
+            raise OSError()
+        return r
+
+    try:
+        for opt in opts.split(",") if opts else []:
+            k, eq, v = opt.partition("=")
+            if eq:
+                step(f"fsconfig({opt})", libc.syscall(L(SYS_fsconfig), L(fd), L(1), b(k), b(v), L(0)))
+            else:
+                step(f"fsconfig({opt})", libc.syscall(L(SYS_fsconfig), L(fd), L(0), b(k), None, L(0)))
+        step("fsconfig(CMD_CREATE)", libc.syscall(L(SYS_fsconfig), L(fd), L(6), None, None, L(0)))
+        mfd = step("fsmount", libc.syscall(L(SYS_fsmount), L(fd), L(1), L(0)))
+        step("move_mount", libc.syscall(L(SYS_move_mount), L(mfd), b"", L(-100), b(tgt), L(4)))
+        os.close(mfd)
+        log()
+        out.append("mounted")
+        return True, "\n".join(out)
+    except OSError:
+        return False, "\n".join(out)
+    finally:
+        os.close(fd)
+
+
+cmd, args = sys.argv[1], sys.argv[2:]
+
+if cmd == "mount2":
+    # mount2 FSTYPE SOURCE TARGET DATA ("-" = NULL). FSUID/FSGID in the
+    # environment: call setfsuid/setfsgid first (CAP_SYS_ADMIN stays).
+    if "FSGID" in os.environ:
+        libc.setfsgid(int(os.environ["FSGID"]))
+    if "FSUID" in os.environ:
+        libc.setfsuid(int(os.environ["FSUID"]))
+    ok, out = mount2(*[None if a == "-" else a for a in args])
+    print(out)
+    sys.exit(0 if ok else 1)
+
+elif cmd == "remount":
+    # remount TARGET DATA: mount(2) with MS_REMOUNT.
+    if libc.mount(None, b(args[0]), None, L(32), b(args[1])) != 0:
+        print(err("mount"))
+        sys.exit(1)
+    print("remounted")
+
+elif cmd == "fsmount":
+    # fsmount FSTYPE OPTS TARGET
+    ok, out = fsmount(*args)
+    print(out)
+    sys.exit(0 if ok else 1)
+
+elif cmd == "batch":
+    # batch FSTYPE DIR TARGET OPTS...: for option string number i, into
+    # DIR/i.*: mount(2) of FSTYPE (after a mark in the kernel log), the same
+    # through fsopen/fsconfig with its log, and mount(2) of the C ramfs.
+    fstype, out, tgt, optlist = args[0], args[1], args[2], args[3:]
+
+    def umount():
+        subprocess.run(["umount", tgt], capture_output=True)
+
+    for i, opts in enumerate(optlist):
+        with open("/dev/kmsg", "w") as k:
+            k.write(f"rust_ramfs-test: mount.sh mark {i}\n")
+        for name, fn, a in (("mount2", mount2, (fstype, "none", tgt, opts)),
+                            ("fsconfig", fsmount, (fstype, opts, tgt)),
+                            ("ramfs", mount2, ("ramfs", "none", tgt, opts))):
+            ok, o = fn(*a)
+            if ok:
+                umount()
+            with open(f"{out}/{i}.{name}", "w") as f:
+                f.write(o + "\n")
+    with open("/dev/kmsg", "w") as k:
+        k.write(f"rust_ramfs-test: mount.sh mark {len(optlist)}\n")
+
+elif cmd == "delete_module":
+    # delete_module NAME: as rmmod does it (O_NONBLOCK).
+    if libc.syscall(L(SYS_delete_module), b(args[0]), L(os.O_NONBLOCK)) != 0:
+        print(err("delete_module"))
+        sys.exit(1)
+    print("unloaded")
+else:
+    sys.exit(f"unknown command {cmd}")
+EOF
+
+# --- helpers ---------------------------------------------------------------
+
+is_mounted() { mountpoint -q "$1"; }
+
+# The /proc/mounts fields of the mount on DIR: "SOURCE FSTYPE OPTIONS".
+mount_fields() { awk -v d="$1" '$2 == d { f = $1 " " $3 " " $4 } END { print f }' /proc/mounts; }
+mount_opts() { mount_fields "$1" | awk '{ print $3 }'; }
+# The mode=... option shown for DIR, or "none".
+shown_mode() {
+	local m
+	m=$(mount_opts "$1" | tr , '\n' | grep '^mode=')
+	echo "${m:-none}"
+}
+
+# Unmount DIR if it is mounted (no test case).
+cleanup_mnt() { ! is_mounted "$1" || umount "$1"; }
+
+# --- mounting and unmounting -------------------------------------------
+
+mount_plain() {
+	mount -t "$RAMFS_NAME" none "$MNT" && is_mounted "$MNT" &&
+		[ "$(mount_fields "$MNT" | awk '{ print $2 }')" = "$RAMFS_NAME" ]
+}
+
+root_is_empty() {
+	local l
+	l=$(ls -A "$MNT") && echo "ls -A: '$l'" && [ -z "$l" ]
+}
+
+stat_f_magic() {
+	local t
+	t=$(stat -f -c %t "$1") && echo "magic of $1: $t" && [ "$t" = "$2" ]
+}
+
+# statfs as the C ramfs reports it (simple_statfs): page-sized blocks, no
+# block or inode counts, names up to 255 bytes.
+statfs_fields() {
+	local ours ref
+	ours=$(stat -f -c 'bsize=%s frsize=%S blocks=%b bfree=%f bavail=%a files=%c ffree=%d namelen=%l' "$MNT") &&
+		ref=$(stat -f -c 'bsize=%s frsize=%S blocks=%b bfree=%f bavail=%a files=%c ffree=%d namelen=%l' "$SCRATCH/ref") &&
+		echo "rust_ramfs: $ours" && echo "ramfs:      $ref" &&
+		[ "$ours" = "bsize=4096 frsize=4096 blocks=0 bfree=0 bavail=0 files=0 ffree=0 namelen=255" ] &&
+		[ "$ours" = "$ref" ]
+}
+
+write_umount_remount_empty() {
+	mount -t "$RAMFS_NAME" none "$MNT" && echo data >"$MNT/file" && umount "$MNT" && ! is_mounted "$MNT" &&
+		[ ! -e "$MNT/file" ] && mount -t "$RAMFS_NAME" none "$MNT" &&
+		[ -z "$(ls -A "$MNT")" ] && umount "$MNT"
+}
+
+two_mounts_independent() {
+	local a=$SCRATCH/a b=$SCRATCH/b rc=0
+	mkdir -p "$a" "$b"
+	mount -t "$RAMFS_NAME" none "$a" && mount -t "$RAMFS_NAME" none "$b" || return
+	echo one >"$a/f" && [ ! -e "$b/f" ] &&
+		[ "$(stat -c %d "$a")" != "$(stat -c %d "$b")" ] || rc=1
+	umount "$a"
+	umount "$b"
+	return "$rc"
+}
+
+umount_busy() {
+	local rc=0 pid
+	mount -t "$RAMFS_NAME" none "$MNT" || return
+	(cd "$MNT" && exec sleep 30) &
+	pid=$!
+	sleep 0.5
+	# Expect: "target is busy", the mount still there.
+	if umount "$MNT"; then rc=1; fi
+	is_mounted "$MNT" || rc=1
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+ro_mount() {
+	local rc=0
+	mount -t "$RAMFS_NAME" -o ro none "$MNT" || return
+	mount_opts "$MNT"
+	if touch "$MNT/f" 2>"$SCRATCH/err"; then rc=1; fi
+	cat "$SCRATCH/err"
+	grep -q "$(errno_msg EROFS)" "$SCRATCH/err" || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+remount_ro_rw() {
+	local rc=0
+	mount -t "$RAMFS_NAME" none "$MNT" || return
+	echo keep >"$MNT/f"
+	mount -o remount,ro "$MNT" || rc=1
+	if echo x 2>/dev/null >"$MNT/g"; then
+		echo "write on a read-only remount succeeded"
+		rc=1
+	fi
+	[ "$(cat "$MNT/f")" = keep ] || rc=1
+	mount -o remount,rw "$MNT" || rc=1
+	echo x >"$MNT/g" || rc=1
+	[ "$(cat "$MNT/f")" = keep ] || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+# Remount. The C ramfs has no reconfigure: `remount,mode=...` succeeds there
+# and changes nothing. rust_ramfs refuses a different mode (EINVAL, with a
+# message) rather than ignore it, and keeps the root as it was; the same
+# mode again (mount(8) passes the current options on remount) is accepted.
+remount_other_mode() {
+	local rc=0 out
+	mount -t "$RAMFS_NAME" -o mode=0750 none "$MNT" || return
+	out=$(python3 "$PY" remount "$MNT" mode=0700)
+	echo "remount mode=0700: $out"
+	echo "root $(stat -c %a "$MNT"), shown $(shown_mode "$MNT")"
+	[ "$out" = "mount: errno=EINVAL" ] || rc=1
+	[ "$(stat -c %a "$MNT")" = 750 ] && [ "$(shown_mode "$MNT")" = mode=750 ] || rc=1
+	mkdir -p "$SCRATCH/rm-ramfs"
+	mount -t ramfs -o mode=0750 none "$SCRATCH/rm-ramfs" &&
+		echo "C ramfs (diagnostic): remount mode=0700: $(python3 "$PY" remount "$SCRATCH/rm-ramfs" mode=0700)," \
+			"root $(stat -c %a "$SCRATCH/rm-ramfs")" && umount "$SCRATCH/rm-ramfs"
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+remount_same_mode() {
+	local rc=0
+	mount -t "$RAMFS_NAME" -o mode=0750 none "$MNT" || return
+	echo x >"$MNT/f"
+	mount -o remount,ro "$MNT" || rc=1
+	mount_opts "$MNT"
+	[ "$(mount_opts "$MNT")" = ro,relatime,mode=750 ] || rc=1
+	mount -o remount,rw,mode=0750 "$MNT" || rc=1
+	mount_opts "$MNT"
+	[ "$(mount_opts "$MNT")" = rw,relatime,mode=750 ] && [ "$(cat "$MNT/f")" = x ] || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+# /proc/mounts shows the mode= given at mount time, not the root's current
+# mode, as ramfs.
+chmod_root_shown() {
+	local fs dir rc=0 got
+	for fs in "$RAMFS_NAME" ramfs; do
+		dir=$SCRATCH/cr-$fs
+		mkdir -p "$dir"
+		mount -t "$fs" -o mode=0750 none "$dir" || return
+		chmod 0700 "$dir"
+		got="root $(stat -c %a "$dir"), shown $(shown_mode "$dir")"
+		echo "$fs: $got"
+		[ "$got" = "root 700, shown mode=750" ] || rc=1
+		umount "$dir" || rc=1
+	done
+	return "$rc"
+}
+
+# --- mode= ---------------------------------------------------------------
+# OPTIONS|ROOT MODE (stat %A)|SHOWN IN /proc/mounts
+GOOD_MODES=(
+	"|drwxr-xr-x|none"
+	"mode=0700|drwx------|mode=700"
+	"mode=700|drwx------|mode=700"
+	"mode=1777|drwxrwxrwt|mode=1777"
+	"mode=0755|drwxr-xr-x|none"
+	"mode=00000755|drwxr-xr-x|none"
+	"mode=7777|drwsrwsrwt|mode=7777"
+	"mode=0|d---------|mode=0"
+	"mode=2750|drwxr-s---|mode=2750"
+	"mode=0700,mode=0711|drwx--x--x|mode=711"
+)
+
+# Mount rust_ramfs and ramfs with OPTS once; the three test cases per option
+# look at what was seen: GOT_ROOT, GOT_SHOWN, GOT_OPTS, REF_OPTS.
+GOT_ROOT='' GOT_SHOWN='' GOT_OPTS='' REF_OPTS=''
+mount_with() {
+	local opts=$1
+	GOT_ROOT=unmounted GOT_SHOWN=unmounted GOT_OPTS=unmounted REF_OPTS=unmounted
+	mkdir -p "$SCRATCH/ref2"
+	if mount -t "$RAMFS_NAME" ${opts:+-o "$opts"} none "$MNT" 2>&1 | sed 's/^/# /'; is_mounted "$MNT"; then
+		GOT_ROOT=$(stat -c %A "$MNT")
+		GOT_SHOWN=$(shown_mode "$MNT")
+		GOT_OPTS=$(mount_opts "$MNT")
+		echo "# /proc/mounts: $(mount_fields "$MNT")"
+		umount "$MNT"
+	fi
+	if mount -t ramfs ${opts:+-o "$opts"} none "$SCRATCH/ref2" 2>&1 | sed 's/^/# /'; is_mounted "$SCRATCH/ref2"; then
+		REF_OPTS=$(mount_opts "$SCRATCH/ref2")
+		umount "$SCRATCH/ref2"
+	fi
+}
+
+is() { # NAME GOT WANT
+	echo "$1: $2, expected $3"
+	[ "$2" = "$3" ] && [ "$2" != unmounted ]
+}
+
+# --- malformed options -------------------------------------------------------
+# OPTIONS|WHAT THE KERNEL LOGS (after the "rust_ramfs: " prefix; for our own
+# range check on mode=, just that it names mode=)
+BAD_OPTS=(
+	"mode=|Bad value for 'mode'"
+	"mode|Bad value for 'mode'"
+	"mode=abc|Bad value for 'mode'"
+	"mode=0x1ff|Bad value for 'mode'"
+	"mode=-1|Bad value for 'mode'"
+	"mode=8|Bad value for 'mode'"
+	"mode=0o755|Bad value for 'mode'"
+	"mode=99999999999999|Bad value for 'mode'"
+	"mode=77777777777777|Bad value for 'mode'"
+	"mode=10000|mode="
+	"mode=37777777777|mode="
+	"bogus=1|Unknown parameter 'bogus'"
+	"size=1m|Unknown parameter 'size'"
+	"nr_inodes=10|Unknown parameter 'nr_inodes'"
+	"mode=0700,nosuchopt|Unknown parameter 'nosuchopt'"
+	"mode=0700,mode=zz|Bad value for 'mode'"
+)
+
+# All the mount(2) and fsconfig attempts run in one python process (python
+# starts slowly under TCG), before the test cases that read their results.
+BAD=$SCRATCH/bad
+run_bad_batch() {
+	local entry list=()
+	mkdir -p "$BAD"
+	for entry in "${BAD_OPTS[@]}"; do
+		list+=("${entry%%|*}")
+	done
+	python3 "$PY" batch "$RAMFS_NAME" "$BAD" "$MNT" "${list[@]}"
+	dmesg >"$BAD/dmesg"
+}
+
+# The kernel log between marks I and I+1.
+dmesg_of() {
+	sed -n "/rust_ramfs-test: mount.sh mark $1\$/,/rust_ramfs-test: mount.sh mark $(($1 + 1))\$/p" "$BAD/dmesg" |
+		sed '1d;$d'
+}
+
+# mount(8) and mount(2) refuse option string number I (OPTS): non-zero
+# exit, errno EINVAL, nothing mounted, and dmesg has the message naming the
+# option.
+bad_mount2() {
+	local i=$1 opts=$2 msg="$RAMFS_NAME: $3" rc=0 out
+	if mount -t "$RAMFS_NAME" -o "$opts" none "$MNT" 2>&1; then
+		echo "mount(8) -o '$opts' succeeded"
+		rc=1
+	fi
+	cleanup_mnt "$MNT"
+	out=$(<"$BAD/$i.mount2")
+	echo "mount(2): $out"
+	[ "$out" = "mount: errno=EINVAL" ] || rc=1
+	echo "dmesg:"
+	dmesg_of "$i" | sed 's/^/  /'
+	dmesg_of "$i" | grep -qF "$msg" || {
+		echo "dmesg lacks '$msg'"
+		rc=1
+	}
+	# The reference, for the record: the C ramfs ignores unknown options and
+	# masks mode= to 07777.
+	echo "C ramfs with '$opts': $(<"$BAD/$i.ramfs")"
+	return "$rc"
+}
+
+# The new mount API refuses OPTS with EINVAL and its log names the option.
+bad_fsconfig() {
+	local i=$1 msg="e $RAMFS_NAME: $3" out rc=0
+	out=$(<"$BAD/$i.fsconfig")
+	echo "$out"
+	grep -q '^fsconfig(.*): errno=EINVAL$' <<<"$out" || rc=1
+	grep -qF "log: $msg" <<<"$out" || {
+		echo "log lacks '$msg'"
+		rc=1
+	}
+	return "$rc"
+}
+
+# --- source name -------------------------------------------------------------
+
+source_arg() {
+	local rc=0
+	mount -t "$RAMFS_NAME" my-ram-dev "$MNT" || return
+	echo "/proc/mounts: $(mount_fields "$MNT")"
+	[ "$(mount_fields "$MNT" | awk '{ print $1 }')" = my-ram-dev ] || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+source_option() {
+	local rc=0
+	python3 "$PY" mount2 "$RAMFS_NAME" - "$MNT" source=from-option || return
+	echo "/proc/mounts: $(mount_fields "$MNT")"
+	[ "$(mount_fields "$MNT" | awk '{ print $1 }')" = from-option ] || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+source_fsconfig() {
+	local rc=0
+	python3 "$PY" fsmount "$RAMFS_NAME" source=via-fsconfig,mode=0711 "$MNT" || return
+	echo "/proc/mounts: $(mount_fields "$MNT")"
+	[ "$(mount_fields "$MNT")" = "via-fsconfig $RAMFS_NAME rw,relatime,mode=711" ] &&
+		[ "$(stat -c %a "$MNT")" = 711 ] || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+# A source argument and a source= option: "VFS: Multiple sources", as ramfs.
+two_sources() {
+	local out ref
+	out=$(python3 "$PY" mount2 "$RAMFS_NAME" dev1 "$MNT" source=dev2)
+	cleanup_mnt "$MNT"
+	ref=$(python3 "$PY" mount2 ramfs dev1 "$MNT" source=dev2)
+	cleanup_mnt "$MNT"
+	echo "rust_ramfs: $out; ramfs: $ref"
+	[ "$out" = "mount: errno=EINVAL" ] && [ "$out" = "$ref" ]
+}
+
+# --- owner -------------------------------------------------------------------
+
+root_owner() {
+	local rc=0 got
+	mount -t "$RAMFS_NAME" none "$MNT" || return
+	got=$(stat -c %u:%g "$MNT")
+	echo "root owned by $got"
+	[ "$got" = 0:0 ] || rc=1
+	umount "$MNT" || rc=1
+	return "$rc"
+}
+
+# Root with fsuid 1234 and fsgid 4321 (setfsuid keeps CAP_SYS_ADMIN): the root
+# directory belongs to the mounter's fsuid:fsgid, as in ramfs.
+root_owner_fsuid() {
+	local fs got want="1234:4321" rc=0
+	for fs in "$RAMFS_NAME" ramfs; do
+		FSUID=1234 FSGID=4321 python3 "$PY" mount2 "$fs" none "$MNT" mode=0750 || return
+		got=$(stat -c %u:%g "$MNT")
+		echo "$fs: root owned by $got, expected $want"
+		[ "$got" = "$want" ] || rc=1
+		umount "$MNT" || rc=1
+	done
+	return "$rc"
+}
+
+# In a new user and mount namespace (unshare -Urm) as root: the mount works
+# and the root is uid 0.
+userns_root() {
+	local out
+	out=$(unshare -Urm sh -c 'mount -t "$1" -o mode=0750 ns-dev "$2" && stat -c "%u:%g %a" "$2" &&
+		echo hi >"$2/f" && cat "$2/f" && grep " $2 " /proc/mounts' sh "$RAMFS_NAME" "$MNT")
+	echo "$out"
+	is_mounted "$MNT" && return 1 # must stay inside the namespace
+	[ "$out" = "0:0 750
+hi
+ns-dev $MNT $RAMFS_NAME rw,relatime,mode=750 0 0" ]
+}
+
+# An unprivileged user (uid/gid 65534) mounts in its own user namespace:
+# inside, the root is 0:0; seen from outside (through /proc/PID/root), it
+# and the files made in it belong to 65534:65534.
+USERNS_PID=
+userns_unprivileged() {
+	local dir=$SCRATCH/uns out=$SCRATCH/uns.out inside outside i rc=0
+	mkdir -p "$dir"
+	: >"$out"
+	setpriv --reuid 65534 --regid 65534 --clear-groups -- \
+		unshare -Urm sh -c 'mount -t "$1" -o mode=0750 uns "$2" && stat -c "%u:%g %a" "$2" &&
+			echo data >"$2/f" && stat -c "%u:%g" "$2/f" && echo READY && exec sleep 60' \
+		sh "$RAMFS_NAME" "$dir" >"$out" 2>&1 &
+	USERNS_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q READY "$out" && break
+		kill -0 "$USERNS_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	inside=$(grep -v READY "$out" | tr '\n' ' ')
+	outside="$(stat -c '%u:%g %a' "/proc/$USERNS_PID/root$dir" 2>&1) $(stat -c %u:%g "/proc/$USERNS_PID/root$dir/f" 2>&1)"
+	echo "inside:  $inside"
+	echo "outside: $outside"
+	[ "$inside" = "0:0 750 0:0 " ] || rc=1
+	[ "$outside" = "65534:65534 750 65534:65534" ] || rc=1
+	return "$rc"
+}
+
+userns_done() {
+	[ -z "$USERNS_PID" ] || kill "$USERNS_PID" 2>/dev/null
+	wait "$USERNS_PID" 2>/dev/null
+	USERNS_PID=
+	# The namespace and its mount are gone: nothing holds the module.
+	sleep 0.2
+	refcnt_is 0
+}
+
+# --- the module stays while mounted --------------------------------------
+
+refcnt_is() {
+	local n
+	n=$(cat "/sys/module/$RAMFS_NAME/refcnt") && echo "refcnt $n, expected $1" && [ "$n" = "$1" ]
+}
+
+rmmod_in_use() {
+	# kmod's rmmod reads refcnt itself and says "in use" (its own EBUSY);
+	# the kernel's delete_module(2) returns EWOULDBLOCK (EAGAIN).
+	if rmmod "$RAMFS_NAME" 2>&1; then
+		echo "rmmod succeeded while mounted"
+		return 1
+	fi
+	ramfs_loaded
+}
+
+delete_module_in_use() {
+	local out
+	out=$(python3 "$PY" delete_module "$RAMFS_NAME")
+	echo "$out"
+	[ "$out" = "delete_module: errno=EAGAIN" ] && ramfs_loaded
+}
+
+still_usable() {
+	echo still >"$MNT/after" && [ "$(cat "$MNT/after")" = still ] &&
+		[ "$(cat "$MNT/before")" = before ] && mkdir "$MNT/d" && rmdir "$MNT/d"
+}
+
+# umount -l with a file still open: the super block (so the module) lives
+# until the file is closed, then goes.
+lazy_umount_pins() {
+	local rc=0
+	mount -t "$RAMFS_NAME" none "$MNT" || return
+	echo lazy >"$MNT/f"
+	exec 7<"$MNT/f"
+	umount -l "$MNT" || rc=1
+	is_mounted "$MNT" && rc=1
+	refcnt_is 1 || rc=1
+	if rmmod "$RAMFS_NAME" 2>/dev/null; then
+		echo "rmmod succeeded with a file of a detached mount open"
+		rc=1
+	fi
+	[ "$(cat <&7)" = lazy ] || rc=1
+	exec 7<&-
+	refcnt_is 0 || rc=1
+	return "$rc"
+}
+
+rmmod_after_umount() {
+	rmmod "$RAMFS_NAME" && ! ramfs_loaded && ! grep -qP "\t$RAMFS_NAME\$" /proc/filesystems
+}
+
+mount_without_module() {
+	local out
+	out=$(python3 "$PY" mount2 "$RAMFS_NAME" none "$MNT" -)
+	echo "$out"
+	cleanup_mnt "$MNT"
+	[ "$out" = "mount: errno=ENODEV" ]
+}
+
+reload_and_mount() {
+	ramfs_load && mount -t "$RAMFS_NAME" none "$MNT" && echo ok >"$MNT/f" &&
+		[ "$(cat "$MNT/f")" = ok ] && umount "$MNT"
+}
+
+# --- the plan ----------------------------------------------------------------
+
+ktap_print_header
+ktap_set_plan $((18 + 3 * ${#GOOD_MODES[@]} + 2 * ${#BAD_OPTS[@]} + 14))
+
+# 18
+expect_ok "mount -t $RAMFS_NAME with no options" mount_plain
+expect_ok "the new root directory is empty" root_is_empty
+expect_ok "stat -f shows the magic 72757374 (rust)" stat_f_magic "$MNT" 72757374
+fs_mount ramfs "$SCRATCH/ref"
+expect_ok "stat -f on the C ramfs shows 858458f6" stat_f_magic "$SCRATCH/ref" 858458f6
+expect_ok "statfs: 4096-byte blocks, no counts, namelen 255, as ramfs" statfs_fields
+expect_ok "umount" umount "$MNT"
+expect_ok "umount: the mount point is no longer a mount" eval '! is_mounted "$MNT"'
+expect_ok "umount drops the files; a new mount is empty" write_umount_remount_empty
+expect_ok "two mounts are two separate file systems" two_mounts_independent
+expect_ok "umount of a busy mount fails and keeps it" umount_busy
+expect_ok "mount -o ro refuses writes with EROFS" ro_mount
+expect_ok "remount,ro then remount,rw" remount_ro_rw
+expect_ok "remount with another mode= is refused (EINVAL), root unchanged" remount_other_mode
+expect_ok "remount ro / rw with the same mode= is accepted" remount_same_mode
+expect_ok "chmod of the root: /proc/mounts keeps the mount's mode=, as ramfs" chmod_root_shown
+expect_ok "a device-name argument is the source in /proc/mounts" source_arg
+expect_ok "mount(2) with only source= in the options" source_option
+expect_ok "fsconfig source= and mode= through the new mount API" source_fsconfig
+
+for entry in "${GOOD_MODES[@]}"; do
+	IFS='|' read -r opts root shown <<<"$entry"
+	mount_with "$opts"
+	expect_ok "-o '${opts}': root is $root" is root "$GOT_ROOT" "$root"
+	expect_ok "-o '${opts}': /proc/mounts shows $shown" is shown "$GOT_SHOWN" "$shown"
+	expect_ok "-o '${opts}': /proc/mounts options are those of ramfs" is "options (ramfs's)" "$GOT_OPTS" "$REF_OPTS"
+done
+
+run_bad_batch
+i=0
+for entry in "${BAD_OPTS[@]}"; do
+	IFS='|' read -r opts msg <<<"$entry"
+	expect_ok "mount -o '$opts' is refused: EINVAL, dmesg names it" bad_mount2 "$i" "$opts" "$msg"
+	expect_ok "fsconfig '$opts' is refused: EINVAL, the log names it" bad_fsconfig "$i" "$opts" "$msg"
+	i=$((i + 1))
+done
+
+# 14
+expect_ok "a source argument and source= together: EINVAL, as ramfs" two_sources
+expect_ok "the root belongs to the mounter (0:0)" root_owner
+expect_ok "the root belongs to the mounter's fsuid:fsgid, as ramfs" root_owner_fsuid
+expect_ok "unshare -Urm: mount works, root is 0:0 in the namespace" userns_root
+expect_ok "unprivileged user namespace mount: 0:0 inside, 65534 outside" userns_unprivileged
+expect_ok "the namespace gone, nothing holds the module" userns_done
+mount -t "$RAMFS_NAME" none "$MNT" && echo before >"$MNT/before"
+expect_ok "one mount holds one module reference" refcnt_is 1
+expect_ok "rmmod while mounted fails (module in use)" rmmod_in_use
+expect_ok "delete_module(2) while mounted fails with EAGAIN" delete_module_in_use
+expect_ok "the file system still works after the failed rmmod" still_usable
+umount "$MNT"
+expect_ok "umount -l with an open file keeps the module until close" lazy_umount_pins
+expect_ok "after umount, rmmod works and unregisters" rmmod_after_umount
+expect_ok "mount without the module fails with ENODEV" mount_without_module
+expect_ok "reload the module; it mounts again" reload_and_mount
+
+ktap_finished
