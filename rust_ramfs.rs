@@ -107,7 +107,7 @@ impl kernel::Module for RustRamfs {
         let fs_type = FS_TYPE.0.get();
         // SAFETY: Module init runs once, before the type is registered, so
         // nothing else reads `FS_TYPE` yet. With `owner` set, every super block
-        // holds a reference on this module: `rmmod` fails with EBUSY while a
+        // holds a reference on this module: `rmmod` fails ("in use") while a
         // rust_ramfs is mounted.
         unsafe { (*fs_type).owner = module.as_ptr() };
         // SAFETY: `FS_TYPE` is a static, so it outlives the registration, which
