@@ -4,7 +4,8 @@
 #
 #   make            build rust_ramfs.ko (installs the toolchain and builds the
 #                   cached test kernel first when they are missing)
-#   make check      the whole test suite, in a QEMU VM
+#   make check      the whole test suite, in a QEMU VM, on the debug kernel
+#   make stress     the stress tests alone, with a report of what they did
 #   make run        boot the VM with the module loaded and mounted on /mnt
 #   make KDIR=/path/to/linux LLVM=1    build against your own Rust-enabled tree
 #
@@ -13,7 +14,7 @@
 export KDIR
 
 # When Kbuild itself reads this directory it uses `Kbuild`, not this file.
-.PHONY: all modules check run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
+.PHONY: all modules check stress run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
 
 all: modules
 
@@ -22,6 +23,9 @@ modules:
 
 check:
 	scripts/check.sh
+
+stress:
+	scripts/stress.sh
 
 run:
 	scripts/vm.sh run

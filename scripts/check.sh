@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make check`: the whole test suite. `scripts/check.sh NAME...` runs only
 # tests/NAME.sh in the VM.
-#   1. install what is missing, get the test kernel (scripts/setup.sh, kdir.sh)
+#   1. install what is missing, get the debug kernel (scripts/setup.sh,
+#      kdir.sh): KASAN, lockdep, kmemleak... (kernel/debug.config);
+#      FLAVOUR=test runs on the plain test kernel instead
 #   2. build the module with warnings as errors; check its formatting
 #   3. one VM boot running every tests/*.sh (scripts/vm.sh test)
 #   4. scan the guest's kernel log for oopses, warnings, lockdep reports...
@@ -17,6 +19,8 @@ top=$(dirname "$here")
 results=$top/results
 mkdir -p "$results"
 start=$SECONDS
+# The suite runs on the debug kernel, unless the user brings their own tree.
+[ -n "${KDIR:-}" ] || export FLAVOUR=${FLAVOUR:-debug}
 
 passed=0 failed=0 skipped=0
 summary() {
@@ -50,8 +54,8 @@ stop() {
 }
 
 "$here/setup.sh" | sed 's/^/# /' || { not_ok "scripts/setup.sh" && stop; }
-# Builds the test kernel on first use (~11 min); progress on stderr.
-"$here/kdir.sh" >/dev/null || { not_ok "test kernel (scripts/kdir.sh)" && stop; }
+# Builds the kernel on first use (debug: ~25 min); progress on stderr.
+"$here/kdir.sh" >/dev/null || { not_ok "${FLAVOUR:-test} kernel (scripts/kdir.sh)" && stop; }
 
 host_check "build with -Dwarnings" "$results/build.log" \
 	"$here/kmake.sh" KRUSTFLAGS=-Dwarnings modules || stop

@@ -17,6 +17,8 @@
 # limits, see tests/run-guest.sh --budget), VM_MEMORY (4G), VM_CPUS (2),
 # VM_KVM=1 to use KVM (off by default: on our machines KVM fails with an
 # emulation error, so QEMU runs under TCG, `-accel tcg -cpu max`).
+# FLAVOUR=debug boots the debug kernel (scripts/kernel.sh debug) and tells the
+# tests so (RAMFS_FLAVOUR=debug in their environment).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -54,6 +56,12 @@ vng=("$VENV/bin/vng" --run "$kdir" --user root --force-9p
 	--append "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose"
 	--memory "${VM_MEMORY:-4G}" --cpus "${VM_CPUS:-2}" --rwdir "$results")
 [ "${VM_KVM:-0}" = 1 ] || vng+=(--disable-kvm)
+flavour=${FLAVOUR:-test}
+if [ "$flavour" = debug ]; then
+	# Any warning (lockdep, DEBUG_LIST, DEBUG_VM, DEBUG_OBJECTS, a Rust debug
+	# assertion) or KASAN report stops the guest: nothing may pass after one.
+	vng+=(--append "panic_on_warn=1 kasan.fault=panic oops=panic")
+fi
 
 # vng runs the command with /bin/sh: hand over to bash at once. The VM's time
 # limit: boot and power-off (a few minutes at most under TCG on a busy
@@ -61,7 +69,7 @@ vng=("$VENV/bin/vng" --run "$kdir" --user root --force-9p
 q() { printf '%q' "$1"; }
 limit=300
 if [ "$mode" = test ]; then
-	cmd="exec bash $(q "$top/tests/run-guest.sh")"
+	cmd="RAMFS_FLAVOUR=$flavour exec bash $(q "$top/tests/run-guest.sh")"
 	for a; do cmd+=" $(q "$a")"; done
 	limit=$((limit + $(bash "$top/tests/run-guest.sh" --budget "$@")))
 elif [ -t 0 ] && [ -t 1 ]; then
@@ -69,7 +77,7 @@ elif [ -t 0 ] && [ -t 1 ]; then
 	# with our script as the login shell. No time limit, no console log.
 	exec "${vng[@]}" --shell "$here/vm-shell.sh"
 else
-	cmd="exec bash $(q "$here/vm-shell.sh")"
+	cmd="RAMFS_FLAVOUR=$flavour exec bash $(q "$here/vm-shell.sh")"
 fi
 
 # --verbose sends the kernel console to vng's stderr (else it is dropped).

@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Allocation failures. With the kernel's fault injection (failslab: kmalloc
+# and slab caches; fail_page_alloc: the page allocator) aimed at one test
+# process only (task-filter and /proc/self/make-it-fail), that process
+# creates files, directories and symlinks, writes, writes through mmap and
+# mounts, again and again. Every operation must either work or fail with
+# ENOMEM or ENOSPC; a write may also be short. Nothing may crash or warn,
+# everything reported as written must read back once the faults stop, and
+# the file system must stay usable. Leaks from the failure paths are
+# kmemleak's to find (tests/run-guest.sh scans after every script has run).
+# The C ramfs goes through the same rounds as the reference.
+# Needs a kernel with CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC (the debug
+# flavour, scripts/kernel.sh debug); skipped elsewhere.
+# timeout=900
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ramfs_require_ko
+ramfs_load || skip_all "cannot load $RAMFS_KO"
+
+DBG=/sys/kernel/debug
+[ -d "$DBG/failslab" ] || mount -t debugfs debugfs "$DBG" 2>/dev/null
+[ -d "$DBG/failslab" ] && [ -d "$DBG/fail_page_alloc" ] ||
+	skip_all "no failslab/fail_page_alloc in debugfs (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC: the debug kernel)"
+
+# One process, driven by its arguments: ROUNDS rounds of each operation in
+# DIR with the faults on for itself only, then (faults off) a check that
+# every byte it was told it wrote reads back. Prints one line per operation:
+# "OP ok=N ENOMEM=N ENOSPC=N short=N" and "unexpected: ..." lines.
+FAULTPY='import collections, ctypes, errno, mmap, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+dir, spare, fstype, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+ALLOWED = {errno.ENOMEM, errno.ENOSPC}
+stats = collections.defaultdict(collections.Counter)
+unexpected = []
+written = {}
+mif = os.open("/proc/self/make-it-fail", os.O_WRONLY)
+def faults(on):
+    os.lseek(mif, 0, os.SEEK_SET)
+    os.write(mif, b"1" if on else b"0")
+def syscall_ok(ret, what):
+    if ret != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, what)
+PATTERN = bytes(range(256)) * 256  # 64 KiB
+def op_create(i):
+    os.close(os.open("%s/c%d" % (dir, i), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+def op_mkdir(i):
+    os.mkdir("%s/d%d" % (dir, i))
+def op_symlink(i):
+    os.symlink("t" * 200 + str(i), "%s/s%d" % (dir, i))
+def op_write(i):
+    path = "%s/w%d" % (dir, i)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
+    try:
+        n = os.write(fd, PATTERN)
+        written[path] = n
+        if n < len(PATTERN):
+            stats["write"]["short"] += 1
+    finally:
+        os.close(fd)
+def op_mmap(i):
+    path = "%s/m%d" % (dir, i)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        os.ftruncate(fd, len(PATTERN))
+        written[path] = 0  # exists with this size, zeros unless the mapping wrote
+        with mmap.mmap(fd, len(PATTERN), mmap.MAP_SHARED) as m:
+            m[:] = PATTERN
+        written[path] = len(PATTERN)
+    finally:
+        os.close(fd)
+def op_mount(i):
+    syscall_ok(libc.mount(fstype.encode(), spare.encode(), fstype.encode(), 0, b"mode=0700"), "mount")
+    try:
+        os.close(os.open(spare + "/f", os.O_CREAT | os.O_WRONLY, 0o600))
+    finally:
+        faults(False)
+        syscall_ok(libc.umount2(spare.encode(), 0), "umount")
+OPS = [("create", op_create), ("mkdir", op_mkdir), ("symlink", op_symlink),
+       ("write", op_write), ("mmap", op_mmap), ("mount", op_mount)]
+for i in range(rounds):
+    for name, fn in OPS:
+        faults(True)
+        try:
+            fn(i)
+            stats[name]["ok"] += 1
+        except OSError as e:
+            if e.errno in ALLOWED:
+                stats[name][errno.errorcode[e.errno]] += 1
+            else:
+                unexpected.append("%s %d: %s" % (name, i, e))
+        except MemoryError:
+            stats[name]["python MemoryError"] += 1
+        finally:
+            faults(False)
+# Faults off: what was written is there. A write reported n bytes: the file
+# holds exactly those; an mmap round that returned wrote the whole pattern.
+bad = 0
+for path, n in written.items():
+    with open(path, "rb") as f:
+        data = f.read()
+    want = PATTERN[:n] if path.rsplit("/", 1)[1].startswith("w") else (PATTERN if n else bytes(len(PATTERN)))
+    if data != want:
+        bad += 1
+        unexpected.append("%s: %d bytes read back differ from what was written (%d)" % (path, len(data), n))
+for name, _ in OPS:
+    print(name, " ".join("%s=%d" % kv for kv in sorted(stats[name].items())))
+for u in unexpected[:30]:
+    print("unexpected:", u)
+print("checked %d files, %d differ" % (len(written), bad))
+sys.exit(1 if unexpected else 0)'
+
+# knobs FAULT PROBABILITY: FAULT (failslab or fail_page_alloc) fails
+# PROBABILITY % of the allocations of tasks that ask for it, sleeping ones
+# too (the default spares them), quietly (no stack dump per failure).
+knobs() {
+	local d=$DBG/$1
+	echo "$2" >"$d/probability" &&
+		echo 1 >"$d/interval" &&
+		echo -1 >"$d/times" &&
+		echo 0 >"$d/space" &&
+		echo 0 >"$d/verbose" &&
+		echo Y >"$d/task-filter" &&
+		echo N >"$d/ignore-gfp-wait" || return
+	[ "$1" != fail_page_alloc ] || { echo N >"$d/ignore-gfp-highmem" && echo 0 >"$d/min-order"; }
+}
+faults_off() {
+	echo 0 >"$DBG/failslab/probability"
+	echo 0 >"$DBG/fail_page_alloc/probability"
+}
+trap 'faults_off; _lib_cleanup' EXIT
+
+ROUNDS=${FAULT_ROUNDS:-200}
+# rounds FSTYPE FAULTS... : a fresh mount of FSTYPE, the rounds with FAULTS
+# (e.g. "failslab 10") on; the mount stays for the checks that follow.
+rounds() {
+	local fs=$1 out rc=0 tag
+	shift
+	tag=$fs-$(tr ' ' - <<<"$*")
+	faults_off
+	fs_mount "$fs" "$SCRATCH/$tag" && mkdir -p "$SCRATCH/$tag.spare" || return
+	while [ $# -gt 0 ]; do
+		knobs "$1" "$2" || return
+		shift 2
+	done
+	out=$(/usr/bin/python3 -S -c "$FAULTPY" "$SCRATCH/$tag" "$SCRATCH/$tag.spare" "$fs" "$ROUNDS" 2>&1) || rc=$?
+	faults_off
+	echo "$out"
+	# The faults hit: some operations failed, else this proved nothing.
+	grep -q 'ENOMEM=' <<<"$out" || { echo "no operation failed: the fault injection did not reach"; rc=1; }
+	echo "# stress: faults $tag rounds=$ROUNDS $(grep -o 'ok=[0-9]*' <<<"$out" | tr '\n' ' ')" >>"$SCRATCH/stress"
+	return "$rc"
+}
+
+# still_usable DIR: with the faults off, the file system works as new: a
+# 1 MiB file written and read back, a directory tree made and removed,
+# and everything the rounds left removed, leaving an empty root.
+still_usable() {
+	local d=$1
+	head -c 1048576 /dev/urandom >"$SCRATCH/blob" &&
+		cp "$SCRATCH/blob" "$d/after" && cmp "$SCRATCH/blob" "$d/after" &&
+		mkdir -p "$d/x/y/z" && rm -rf "$d/x" &&
+		find "$d" -mindepth 1 -delete &&
+		[ -z "$(ls -A "$d")" ] &&
+		[ "$(stat -c %h "$d")" = 2 ]
+}
+
+ktap_print_header
+ktap_set_plan 9
+dmesg_mark
+
+expect_ok "$RAMFS_NAME: rounds under failslab (10 %)" rounds "$RAMFS_NAME" failslab 10
+expect_ok "$RAMFS_NAME: usable after the slab faults stop" still_usable "$SCRATCH/$RAMFS_NAME-failslab-10"
+expect_ok "$RAMFS_NAME: rounds under fail_page_alloc (10 %)" rounds "$RAMFS_NAME" fail_page_alloc 10
+expect_ok "$RAMFS_NAME: usable after the page faults stop" still_usable "$SCRATCH/$RAMFS_NAME-fail_page_alloc-10"
+expect_ok "$RAMFS_NAME: rounds under both (5 % each)" rounds "$RAMFS_NAME" failslab 5 fail_page_alloc 5
+expect_ok "$RAMFS_NAME: usable after both stop" still_usable "$SCRATCH/$RAMFS_NAME-failslab-5-fail_page_alloc-5"
+expect_ok "ramfs (reference): rounds under both (5 % each)" rounds ramfs failslab 5 fail_page_alloc 5
+expect_ok "ramfs (reference): usable after both stop" still_usable "$SCRATCH/ramfs-failslab-5-fail_page_alloc-5"
+expect_no_splat "no kernel warning, oops or KASAN report"
+[ ! -f "$SCRATCH/stress" ] || cat "$SCRATCH/stress"
+
+ktap_finished

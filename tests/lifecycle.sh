@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Life cycle, many times over: a super block is set up and torn down 1000
+# times (mount, use, umount), the module is loaded, used and unloaded 50 times.
+# Every round must work, and nothing may be left behind: no module reference,
+# no mount, no kernel warning. (Leaks are kmemleak's job: the runner scans for
+# them once every script has run, tests/run-guest.sh.)
+# The loops are system calls from one python process (mount(2), umount2(2),
+# init_module(2), delete_module(2), through the C library's wrappers): exec'ing
+# mount(8) 2000 times would take most of an hour under TCG on the debug kernel.
+# timeout=900
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ramfs_require_ko
+ramfs_load || skip_all "cannot load $RAMFS_KO"
+
+MNT=$SCRATCH/mnt
+mkdir -p "$MNT"
+# Unmounted on exit should a round fail half-way.
+_MOUNTS+=("$MNT")
+
+LOOPPY='import ctypes, errno, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+def check(ret, what):
+    if ret != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, "%s: %s" % (what, os.strerror(e)))
+def mount(fstype, target, opts):
+    check(libc.mount(b"none", target.encode(), fstype.encode(), 0, opts.encode()), "mount")
+def umount(target):
+    check(libc.umount2(target.encode(), 0), "umount")
+def use(target, i):
+    # A file, a directory, a symlink; data written and read back.
+    p = os.path.join(target, "f")
+    with open(p, "wb") as f:
+        f.write(b"round %d\n" % i * 512)
+    os.mkdir(os.path.join(target, "d"))
+    os.symlink("../f", os.path.join(target, "d", "l"))
+    with open(os.path.join(target, "d", "l"), "rb") as f:
+        if f.read() != b"round %d\n" % i * 512:
+            raise RuntimeError("round %d: data read back differs" % i)
+mode, fstype, target, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+if mode == "modules":
+    with open(sys.argv[5], "rb") as f:
+        image = f.read()
+start = time.monotonic()
+done = 0
+try:
+    for i in range(rounds):
+        if mode == "modules":
+            check(libc.init_module(image, ctypes.c_ulong(len(image)), b""), "init_module")
+        mount(fstype, target, "mode=0755")
+        try:
+            use(target, i)
+        finally:
+            umount(target)
+        if mode == "modules":
+            check(libc.delete_module(fstype.encode(), os.O_NONBLOCK), "delete_module")
+            if os.path.exists("/sys/module/" + fstype):
+                raise RuntimeError("round %d: module still loaded after delete_module" % i)
+        done += 1
+except Exception as e:
+    print("round %d failed: %s" % (done, e))
+print("rounds=%d of %d seconds=%.1f" % (done, rounds, time.monotonic() - start))
+sys.exit(0 if done == rounds else 1)'
+
+# loop MODE FSTYPE ROUNDS: mount/umount (MODE mounts) or insmod/mount/umount/
+# rmmod (MODE modules) ROUNDS times; pass when every round worked.
+loop() {
+	local out rc=0
+	out=$(/usr/bin/python3 -S -c "$LOOPPY" "$1" "$2" "$MNT" "$3" "$RAMFS_KO" 2>&1) || rc=$?
+	echo "$out"
+	echo "# stress: lifecycle $1 $2 $(tail -n 1 <<<"$out")" >>"$SCRATCH/stress"
+	if grep -q " $MNT " /proc/mounts; then
+		echo "$MNT is still mounted"
+		return 1
+	fi
+	return "$rc"
+}
+
+refcnt_is_zero() {
+	local r
+	r=$(cat "/sys/module/$RAMFS_NAME/refcnt")
+	echo "refcnt $r"
+	[ "$r" = 0 ]
+}
+
+ktap_print_header
+ktap_set_plan 7
+dmesg_mark
+
+expect_ok "mount, use, umount rust_ramfs 1000 times" loop mounts "$RAMFS_NAME" 1000
+expect_ok "the same 1000 rounds on the C ramfs (reference)" loop mounts ramfs 1000
+expect_ok "after 1000 rounds nothing holds the module" refcnt_is_zero
+expect_ok "unload the module for the load/unload rounds" ramfs_unload
+expect_ok "insmod, mount, use, umount, rmmod 50 times" loop modules "$RAMFS_NAME" 50
+expect_ok "insmod again for the tests that follow" ramfs_load
+expect_no_splat "no kernel warning during the rounds"
+[ ! -f "$SCRATCH/stress" ] || cat "$SCRATCH/stress"
+
+ktap_finished
