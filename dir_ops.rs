@@ -115,10 +115,10 @@ unsafe extern "C" fn lookup(
     dentry: *mut bindings::dentry,
     flags: c_uint,
 ) -> *mut bindings::dentry {
-    // SAFETY: The arguments are the VFS's own, passed on unchanged. Since
-    // every existing name is pinned in the dcache, a name not found there
+    // Every existing name is pinned in the dcache, so a name not found there
     // does not exist: libfs caches it as negative (or refuses a name longer
     // than NAME_MAX with ENAMETOOLONG).
+    // SAFETY: The arguments are the VFS's own, passed on unchanged.
     let found = unsafe { bindings::simple_lookup(dir, dentry, flags) };
     // SAFETY: The VFS passes live objects, held for the call (see above).
     let (dir, name) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry).name()) };

@@ -49,11 +49,11 @@ pub(crate) fn new_inode(
     let raw = inode.as_ptr();
     let dir = dir.map_or(ptr::null(), |dir| dir.as_ptr().cast_const());
 
-    // SAFETY: `raw` is a new inode. It is on the super block's inode list but
-    // not bound to any dentry, so no other code reads or writes the fields set
-    // here until we hand it to the dcache. Its mapping is its own
-    // `i_data`, live as long as the inode. `nop_mnt_idmap` is the kernel's
-    // identity id-mapping, never freed; `ram_aops` and our tables are statics.
+    // `raw` is a new inode: on the super block's inode list but bound to no
+    // dentry, so no other code touches the fields set here until we hand it
+    // to the dcache. Its mapping is its own `i_data`, live as long as it.
+    // SAFETY: `raw` is live and ours alone (above); `nop_mnt_idmap` (the
+    // identity id-mapping), `ram_aops` and our tables are statics.
     unsafe {
         // `get_next_ino()` returns an `unsigned int`, which fits `i_ino` (`unsigned long`).
         (*raw).i_ino = bindings::get_next_ino() as _;

@@ -105,10 +105,10 @@ struct RustRamfs;
 impl kernel::Module for RustRamfs {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let fs_type = FS_TYPE.0.get();
+        // With `owner` set, every super block holds a reference on this
+        // module: `rmmod` fails ("in use") while a rust_ramfs is mounted.
         // SAFETY: Module init runs once, before the type is registered, so
-        // nothing else reads `FS_TYPE` yet. With `owner` set, every super block
-        // holds a reference on this module: `rmmod` fails ("in use") while a
-        // rust_ramfs is mounted.
+        // nothing else reads `FS_TYPE` yet.
         unsafe { (*fs_type).owner = module.as_ptr() };
         // SAFETY: `FS_TYPE` is a static, so it outlives the registration, which
         // `drop` undoes. Registration is the last step of init, so a failure

@@ -209,11 +209,11 @@ impl Dentry {
     /// `kill_litter_super()`.
     pub(crate) fn instantiate_pinned(&self, inode: ARef<Inode>) {
         let dentry = self.as_ptr();
-        // SAFETY: The VFS passed this dentry to a create-type callback, so it is
-        // live, negative and its parent's `i_rwsem` is held, as `d_instantiate()`
-        // requires. The reference moved out of `inode` is the one it consumes.
         // `d_lockref` is the dentry's reference count, which `lockref_get()`
-        // increments atomically.
+        // increments atomically; `d_instantiate()` consumes the reference
+        // moved out of `inode`.
+        // SAFETY: The VFS passed this dentry to a create-type callback: it is
+        // live, negative, and its parent's `i_rwsem` is held, as required.
         unsafe {
             bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast());
             bindings::lockref_get(ptr::addr_of_mut!((*dentry).d_lockref));
@@ -318,10 +318,10 @@ impl File {
 ///
 /// `mapping` must point to a live `struct address_space`.
 pub(crate) unsafe fn mapping_set_unevictable(mapping: *mut bindings::address_space) {
-    // SAFETY: The caller guarantees `mapping` is live, so `flags` is a valid,
-    // aligned `unsigned long`. The kernel changes it only with atomic bit
-    // operations; `set_bit()` is an atomic OR with no ordering, which is what
-    // a relaxed `fetch_or` is.
+    // The kernel changes `flags` only with atomic bit operations; `set_bit()`
+    // is an atomic OR with no ordering, which is what a relaxed `fetch_or` is.
+    // SAFETY: `mapping` is live (the caller guarantees it), so `flags` is a
+    // valid, aligned `unsigned long`.
     let flags = unsafe { AtomicUsize::from_ptr(ptr::addr_of_mut!((*mapping).flags).cast()) };
     flags.fetch_or(1 << bindings::AS_UNEVICTABLE, Ordering::Relaxed);
 }
