@@ -71,7 +71,7 @@ limit=300
 if [ "$mode" = test ]; then
 	cmd="RAMFS_FLAVOUR=$flavour exec bash $(q "$top/tests/run-guest.sh")"
 	for a; do cmd+=" $(q "$a")"; done
-	limit=$((limit + $(bash "$top/tests/run-guest.sh" --budget "$@")))
+	limit=$((limit + $(RAMFS_FLAVOUR=$flavour bash "$top/tests/run-guest.sh" --budget "$@")))
 elif [ -t 0 ] && [ -t 1 ]; then
 	# vng's own interactive console (job control, Ctrl-C goes to the guest),
 	# with our script as the login shell. No time limit, no console log.

@@ -12,7 +12,7 @@
 # The C ramfs goes through the same rounds as the reference.
 # Needs a kernel with CONFIG_FAILSLAB and CONFIG_FAIL_PAGE_ALLOC (the debug
 # flavour, scripts/kernel.sh debug); skipped elsewhere.
-# timeout=900
+# timeout=300
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -8,7 +8,8 @@
 # The loops are system calls from one python process (mount(2), umount2(2),
 # init_module(2), delete_module(2), through the C library's wrappers): exec'ing
 # mount(8) 2000 times would take most of an hour under TCG on the debug kernel.
-# timeout=900
+# exclusive
+# timeout=300
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

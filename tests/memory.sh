@@ -6,6 +6,7 @@
 # umount must (a lazy umount too, once the last open file and mapping go).
 # Checked for rust_ramfs and the C ramfs alike; at the end the
 # module is unloaded (its memory checked) and loaded again.
+# exclusive
 # timeout=300
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

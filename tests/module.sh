@@ -3,6 +3,7 @@
 # The module itself: loading, registration, metadata, unloading, reloading.
 # Leaves the module loaded (the other scripts expect it, though each also
 # loads it when needed).
+# exclusive
 # timeout=60
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -7,6 +7,7 @@
 # while a rust_ramfs is mounted. The C ramfs is mounted alongside as the
 # reference where a result depends on the kernel.
 # Leaves the module loaded.
+# exclusive
 # timeout=400
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
