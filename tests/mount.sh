@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Mounting: mount and umount, the mode= option and how /proc/mounts shows it,
-# malformed options (refused with EINVAL and a message naming the option,
-# through mount(2) and through fsopen/fsconfig), the source name, statfs,
+# malformed options (about 70 strings: empty, negative, overflowing, not
+# octal, 4 KiB long, repeated, unknown; each refused with EINVAL and a message
+# naming the option, through mount(8), mount(2) and fsopen/fsconfig), option
+# strings the kernel's splitting accepts (stray commas, the last of a
+# repeated option wins), source= given twice, as a flag or very long, statfs,
 # who owns the root (also in a user namespace), and the module being pinned
 # while a rust_ramfs is mounted. The C ramfs is mounted alongside as the
 # reference where a result depends on the kernel.
 # Leaves the module loaded.
-# timeout=400
+# timeout=800
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
