@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Mounting: mount and umount, the mode= option and how /proc/mounts shows it,
-# malformed options (refused with EINVAL and a message naming the option,
-# through mount(2) and through fsopen/fsconfig), the source name, statfs,
+# malformed options (about 70 strings: empty, negative, overflowing, not
+# octal, 4 KiB long, repeated, unknown; each refused with EINVAL and a message
+# naming the option, through mount(8), mount(2) and fsopen/fsconfig), option
+# strings the kernel's splitting accepts (stray commas, the last of a
+# repeated option wins), source= given twice, as a flag or very long, statfs,
 # who owns the root (also in a user namespace), and the module being pinned
 # while a rust_ramfs is mounted. The C ramfs is mounted alongside as the
 # reference where a result depends on the kernel.
 # Leaves the module loaded.
 # exclusive
-# timeout=400
+# timeout=600
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -136,6 +139,9 @@ elif cmd == "batch":
         for name, fn, a in (("mount2", mount2, (fstype, "none", tgt, opts)),
                             ("fsconfig", fsmount, (fstype, opts, tgt)),
                             ("ramfs", mount2, ("ramfs", "none", tgt, opts))):
+            if name == "ramfs":
+                with open("/dev/kmsg", "w") as k:
+                    k.write(f"rust_ramfs-test: mount.sh mark {i} ramfs\n")
             ok, o = fn(*a)
             if ok:
                 umount()
@@ -143,6 +149,61 @@ elif cmd == "batch":
                 f.write(o + "\n")
     with open("/dev/kmsg", "w") as k:
         k.write(f"rust_ramfs-test: mount.sh mark {len(optlist)}\n")
+
+elif cmd == "accepted":
+    # accepted FSTYPE TARGET OPTS...: for each option string, mount(2) of
+    # FSTYPE with it, print "OPTS-NUMBER ROOT-MODE /proc/mounts-OPTIONS" (or
+    # the errno), unmount.
+    import stat
+    fstype, tgt, optlist = args[0], args[1], args[2:]
+    for i, opts in enumerate(optlist):
+        ok, o = mount2(fstype, "none", tgt, opts)
+        if ok:
+            mode = stat.filemode(os.stat(tgt).st_mode)
+            shown = [l.split()[3] for l in open("/proc/mounts") if l.split()[1] == tgt]
+            o = f"{mode} {shown[-1] if shown else '?'}"
+            subprocess.run(["umount", tgt], capture_output=True)
+        print(f"{i} {o}")
+
+elif cmd == "source_games":
+    # source_games FSTYPE TARGET: the source given twice, as a flag, and
+    # very long, through fsconfig and mount(2); one line each.
+    fstype, tgt = args
+
+    def umount():
+        subprocess.run(["umount", tgt], capture_output=True)
+
+    def shown_source():
+        s = [l.split()[0] for l in open("/proc/mounts") if l.split()[1] == tgt]
+        return f"source of {len(s[-1])} bytes" if s else "not in /proc/mounts"
+
+    import re
+
+    def short(o):
+        return re.sub(r"s{20,}", lambda m: f"<{len(m.group())} x s>", o)
+
+    def fsc(label, opts):
+        ok, o = fsmount(fstype, opts, tgt)
+        if ok:
+            o = o.replace("\n", "; ") + ", " + shown_source()
+            umount()
+        print(f"{label}: " + short(o.replace("\n", "; ")))
+
+    fsc("fsconfig source twice", "source=one,source=two")
+    fsc("fsconfig source as a flag", "source")
+    fsc("fsconfig source of 255 bytes", "source=" + "s" * 255)
+    fsc("fsconfig source of 256 bytes", "source=" + "s" * 256)
+    for n in (4095, 4096):
+        ok, o = mount2(fstype, "s" * n, tgt, None)
+        if ok:
+            o += ", " + shown_source()
+            umount()
+        print(f"mount(2) source argument of {n} bytes: {o}")
+    ok, o = mount2(fstype, None, tgt, "source=" + "s" * 4000)
+    if ok:
+        o += ", " + shown_source()
+        umount()
+    print(f"mount(2) source= option of 4000 bytes: {o}")
 
 elif cmd == "delete_module":
     # delete_module NAME: as rmmod does it (O_NONBLOCK).
@@ -153,6 +214,10 @@ elif cmd == "delete_module":
 else:
     sys.exit(f"unknown command {cmd}")
 EOF
+
+# The interpreter every script uses in the guest (lib.sh), without site
+# start-up: python starts slowly under TCG.
+mnt_py() { "$_SYSOP_PYTHON" -S "$PY" "$@"; }
 
 # --- helpers ---------------------------------------------------------------
 
@@ -266,14 +331,14 @@ remount_ro_rw() {
 remount_other_mode() {
 	local rc=0 out
 	mount -t "$RAMFS_NAME" -o mode=0750 none "$MNT" || return
-	out=$(python3 "$PY" remount "$MNT" mode=0700)
+	out=$(mnt_py remount "$MNT" mode=0700)
 	echo "remount mode=0700: $out"
 	echo "root $(stat -c %a "$MNT"), shown $(shown_mode "$MNT")"
 	[ "$out" = "mount: errno=EINVAL" ] || rc=1
 	[ "$(stat -c %a "$MNT")" = 750 ] && [ "$(shown_mode "$MNT")" = mode=750 ] || rc=1
 	mkdir -p "$SCRATCH/rm-ramfs"
 	mount -t ramfs -o mode=0750 none "$SCRATCH/rm-ramfs" &&
-		echo "C ramfs (diagnostic): remount mode=0700: $(python3 "$PY" remount "$SCRATCH/rm-ramfs" mode=0700)," \
+		echo "C ramfs (diagnostic): remount mode=0700: $(mnt_py remount "$SCRATCH/rm-ramfs" mode=0700)," \
 			"root $(stat -c %a "$SCRATCH/rm-ramfs")" && umount "$SCRATCH/rm-ramfs"
 	umount "$MNT" || rc=1
 	return "$rc"
@@ -351,26 +416,116 @@ is() { # NAME GOT WANT
 }
 
 # --- malformed options -------------------------------------------------------
-# OPTIONS|WHAT THE KERNEL LOGS (after the "rust_ramfs: " prefix; for our own
-# range check on mode=, just that it names mode=)
+# Long strings: values and keys of 4 KiB (more than mount(2)'s one page of
+# options, so the kernel sees its first 4095 bytes), and around fsconfig's
+# limit of 255 bytes per key or value.
+printf -v K4096 '%4096s' '' && K4096=${K4096// /k}
+printf -v S7_255 '%255s' '' && S7_255=${S7_255// /7}
+S7_256=${S7_255}7
+S7_4096=${K4096//k/7}
+S_4096=${K4096//k/s}
+X_4096=${K4096//k/x}
+P="$RAMFS_NAME: "
+# OPTIONS|WHAT THE KERNEL LOGS|WHAT fsconfig LOGS (if not the same)
+# The log lines are matched as substrings: the file system's messages start
+# with "rust_ramfs: " (the context's prefix); the VFS's own about source=
+# have no prefix. fsconfig(2) copies at most 255 bytes of a key or a value:
+# longer ones it refuses (EINVAL) itself, before any parser, with nothing in
+# the log ("-"). Each string goes through mount(8), mount(2) (source "none",
+# so any source= is a second source) and fsopen/fsconfig (one call per
+# comma-separated option: key=value as a string, key alone as a flag).
 BAD_OPTS=(
-	"mode=|Bad value for 'mode'"
-	"mode|Bad value for 'mode'"
-	"mode=abc|Bad value for 'mode'"
-	"mode=0x1ff|Bad value for 'mode'"
-	"mode=-1|Bad value for 'mode'"
-	"mode=8|Bad value for 'mode'"
-	"mode=0o755|Bad value for 'mode'"
-	"mode=99999999999999|Bad value for 'mode'"
-	"mode=77777777777777|Bad value for 'mode'"
-	"mode=10000|mode="
-	"mode=37777777777|mode="
-	"bogus=1|Unknown parameter 'bogus'"
-	"size=1m|Unknown parameter 'size'"
-	"nr_inodes=10|Unknown parameter 'nr_inodes'"
-	"mode=0700,nosuchopt|Unknown parameter 'nosuchopt'"
-	"mode=0700,mode=zz|Bad value for 'mode'"
+	# empty values, flags with values, values missing
+	"mode=|${P}Bad value for 'mode'"
+	"mode|${P}Bad value for 'mode'"
+	"mode=0700,mode=|${P}Bad value for 'mode'"
+	"trace=|${P}Unexpected value for 'trace'"
+	"trace=1|${P}Unexpected value for 'trace'"
+	"trace=yes|${P}Unexpected value for 'trace'"
+	"notrace=|${P}Unknown parameter 'notrace'"
+	"notrace=0|${P}Unknown parameter 'notrace'"
+	# negatives
+	"mode=-1|${P}Bad value for 'mode'"
+	"mode=-0|${P}Bad value for 'mode'"
+	"mode=-755|${P}Bad value for 'mode'"
+	"mode=-37777777777|${P}Bad value for 'mode'"
+	# beyond 07777: parsed, refused by our own check (the C ramfs masks)
+	"mode=10000|${P}mode="
+	"mode=40755|${P}mode="
+	"mode=170755|${P}mode="
+	"mode=177777|${P}mode="
+	"mode=200000|${P}mode="
+	"mode=200755|${P}mode="
+	"mode=20000000000|${P}mode="
+	"mode=37777777777|${P}mode="
+	# overflow: u32, u64
+	"mode=40000000000|${P}Bad value for 'mode'"
+	"mode=77777777777777|${P}Bad value for 'mode'"
+	"mode=99999999999999|${P}Bad value for 'mode'"
+	"mode=1777777777777777777777|${P}Bad value for 'mode'"
+	"mode=2000000000000000000000|${P}Bad value for 'mode'"
+	"mode=7777777777777777777777777777777|${P}Bad value for 'mode'"
+	# not octal, hex, not a number
+	"mode=8|${P}Bad value for 'mode'"
+	"mode=9|${P}Bad value for 'mode'"
+	"mode=0789|${P}Bad value for 'mode'"
+	"mode=7a5|${P}Bad value for 'mode'"
+	"mode=07OO|${P}Bad value for 'mode'"
+	"mode=abc|${P}Bad value for 'mode'"
+	"mode=0o755|${P}Bad value for 'mode'"
+	"mode=0b111|${P}Bad value for 'mode'"
+	"mode=1e3|${P}Bad value for 'mode'"
+	"mode=7.5|${P}Bad value for 'mode'"
+	"mode=700x|${P}Bad value for 'mode'"
+	"mode=++700|${P}Bad value for 'mode'"
+	"mode= 700|${P}Bad value for 'mode'"
+	"mode=700 |${P}Bad value for 'mode'"
+	"mode=700;trace|${P}Bad value for 'mode'"
+	"mode=0x1ff|${P}Bad value for 'mode'"
+	"mode=0X1FF|${P}Bad value for 'mode'"
+	"mode=1ff|${P}Bad value for 'mode'"
+	# long values and keys
+	"mode=$S7_255|${P}Bad value for 'mode'"
+	"mode=$S7_256|${P}Bad value for 'mode'|-"
+	"mode=$S7_4096|${P}Bad value for 'mode'|-"
+	"bogus=$X_4096|${P}Unknown parameter 'bogus'|-"
+	"trace=$S7_4096|${P}Unexpected value for 'trace'|-"
+	"$K4096|${P}Unknown parameter 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk|-"
+	"$K4096=1|${P}Unknown parameter 'kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk|-"
+	# repeated keys, the last one bad
+	"mode=0700,mode=zz|${P}Bad value for 'mode'"
+	"mode=0700,mode=800|${P}Bad value for 'mode'"
+	"mode=0700,mode=0711,mode=-1|${P}Bad value for 'mode'"
+	"mode=0700,mode=10000|${P}mode="
+	"trace,trace=1|${P}Unexpected value for 'trace'"
+	# unknown keys
+	"bogus=1|${P}Unknown parameter 'bogus'"
+	"size=1m|${P}Unknown parameter 'size'"
+	"nr_inodes=10|${P}Unknown parameter 'nr_inodes'"
+	"mode=0700,nosuchopt|${P}Unknown parameter 'nosuchopt'"
+	"MODE=700|${P}Unknown parameter 'MODE'"
+	"mode =700|${P}Unknown parameter 'mode '"
+	"modes=700|${P}Unknown parameter 'modes'"
+	"mode:700|${P}Unknown parameter 'mode:700'"
+	"nomode|${P}Unknown parameter 'nomode'"
+	"nonotrace|${P}Unknown parameter 'nonotrace'"
+	"uid=0|${P}Unknown parameter 'uid'"
+	"gid=0|${P}Unknown parameter 'gid'"
+	# source= games (the VFS's messages)
+	"source|Non-string source"
+	"source=one,source=two|Multiple sources"
+	"mode=0700,source=a,source=a|Multiple sources"
+	"source=$S_4096|Multiple sources|-"
 )
+
+# A long option string in a test case's name: its start and its length.
+abbrev() {
+	if [ "${#1}" -gt 48 ]; then
+		echo "${1:0:32}...(${#1} bytes)"
+	else
+		echo "$1"
+	fi
+}
 
 # All the mount(2) and fsconfig attempts run in one python process (python
 # starts slowly under TCG), before the test cases that read their results.
@@ -381,52 +536,164 @@ run_bad_batch() {
 	for entry in "${BAD_OPTS[@]}"; do
 		list+=("${entry%%|*}")
 	done
-	python3 "$PY" batch "$RAMFS_NAME" "$BAD" "$MNT" "${list[@]}"
+	mnt_py batch "$RAMFS_NAME" "$BAD" "$MNT" "${list[@]}"
 	dmesg >"$BAD/dmesg"
+	split_dmesg
 }
 
-# The kernel log between marks I and I+1.
-dmesg_of() {
-	sed -n "/rust_ramfs-test: mount.sh mark $1\$/,/rust_ramfs-test: mount.sh mark $(($1 + 1))\$/p" "$BAD/dmesg" |
-		sed '1d;$d'
+# After the batch: the kernel log of option string I on rust_ramfs (between
+# its mark and the mark before the C ramfs gets it) in BAD/I.dmesg, split by
+# one awk.
+split_dmesg() {
+	awk -v dir="$BAD" '
+		/rust_ramfs-test: mount.sh mark [0-9]+$/ { f = dir "/" $NF ".dmesg"; printf "" >f; next }
+		/rust_ramfs-test: mount.sh mark [0-9]+ ramfs$/ { f = ""; next }
+		f != "" { print >f }' "$BAD/dmesg"
+}
+
+# show TEXT: TEXT as it is, each line cut at 200 characters.
+show() {
+	local line
+	while IFS= read -r line; do
+		printf '%s\n' "${line:0:200}"
+	done <<<"$1"
 }
 
 # mount(8) and mount(2) refuse option string number I (OPTS): non-zero
-# exit, errno EINVAL, nothing mounted, and dmesg has the message naming the
-# option.
+# exit, errno EINVAL, nothing mounted, and dmesg has the message MSG naming
+# the option. (Few processes per case: each costs under TCG.)
 bad_mount2() {
-	local i=$1 opts=$2 msg="$RAMFS_NAME: $3" rc=0 out
+	local i=$1 opts=$2 msg=$3 rc=0 out log
 	if mount -t "$RAMFS_NAME" -o "$opts" none "$MNT" 2>&1; then
-		echo "mount(8) -o '$opts' succeeded"
+		echo "mount(8) -o '$(abbrev "$opts")' succeeded"
+		umount "$MNT"
 		rc=1
 	fi
-	cleanup_mnt "$MNT"
 	out=$(<"$BAD/$i.mount2")
 	echo "mount(2): $out"
 	[ "$out" = "mount: errno=EINVAL" ] || rc=1
+	log=$(<"$BAD/$i.dmesg")
 	echo "dmesg:"
-	dmesg_of "$i" | sed 's/^/  /'
-	dmesg_of "$i" | grep -qF "$msg" || {
-		echo "dmesg lacks '$msg'"
+	show "$log"
+	[[ $log == *"$msg"* ]] || {
+		echo "dmesg lacks '$(abbrev "$msg")'"
 		rc=1
 	}
 	# The reference, for the record: the C ramfs ignores unknown options and
 	# masks mode= to 07777.
-	echo "C ramfs with '$opts': $(<"$BAD/$i.ramfs")"
+	echo "C ramfs: $(<"$BAD/$i.ramfs")"
 	return "$rc"
 }
 
-# The new mount API refuses OPTS with EINVAL and its log names the option.
+# The new mount API refuses OPTS with EINVAL and its log has MSG (which names
+# the option); MSG "-": fsconfig refused it itself and logged nothing.
 bad_fsconfig() {
-	local i=$1 msg="e $RAMFS_NAME: $3" out rc=0
+	local i=$1 msg=$3 out rc=0 nl=$'\n'
 	out=$(<"$BAD/$i.fsconfig")
-	echo "$out"
-	grep -q '^fsconfig(.*): errno=EINVAL$' <<<"$out" || rc=1
-	grep -qF "log: $msg" <<<"$out" || {
-		echo "log lacks '$msg'"
-		rc=1
-	}
+	show "$out"
+	[[ $out =~ (^|$nl)fsconfig\(.*\):\ errno=EINVAL($|$nl) ]] || rc=1
+	if [ "$msg" = - ]; then
+		[[ $out != *"log:"* ]] || rc=1
+	else
+		[[ $out == *"log: e $msg"* ]] || {
+			echo "log lacks 'e $(abbrev "$msg")'"
+			rc=1
+		}
+	fi
 	return "$rc"
+}
+
+# --- option strings the kernel accepts -------------------------------------
+# mount(2) hands the file system one option at a time: the kernel splits the
+# string at commas, drops empty options and options with an empty key
+# ("=0700"), and kstrtouint() takes a leading "+" and leading zeros. A
+# repeated option is applied again: the last one wins. Each string goes
+# through mount(8) and mount(2); not through fsconfig, which has no commas.
+# mount(8) (libmount) refuses a string that starts with "=" itself ("unsupported
+# option format"), before any system call: "|-" at the end of the entry.
+# OPTIONS|ROOT MODE|/proc/mounts OPTIONS[|-]
+printf -v Z4000 '%4000s' '' && Z4000=${Z4000// /0}
+ACCEPTED_OPTS=(
+	"mode=0700,,|drwx------|rw,relatime,mode=700"
+	",mode=0700|drwx------|rw,relatime,mode=700"
+	",,mode=0700,,,|drwx------|rw,relatime,mode=700"
+	",|drwxr-xr-x|rw,relatime"
+	"=0700|drwxr-xr-x|rw,relatime|-"
+	"mode=0700,=0711|drwx------|rw,relatime,mode=700"
+	"mode=0700,mode=0711|drwx--x--x|rw,relatime,mode=711"
+	"mode=0700,mode=0755|drwxr-xr-x|rw,relatime"
+	"notrace,trace|drwxr-xr-x|rw,relatime,trace"
+	"trace,notrace|drwxr-xr-x|rw,relatime"
+	"trace,trace|drwxr-xr-x|rw,relatime,trace"
+	"mode=0700,trace|drwx------|rw,relatime,mode=700,trace"
+	"mode=+700|drwx------|rw,relatime,mode=700"
+	"mode=0000000000000000000000700|drwx------|rw,relatime,mode=700"
+	"mode=${Z4000}700|drwx------|rw,relatime,mode=700"
+	"ro,mode=0700|drwx------|ro,relatime,mode=700"
+)
+
+# mount(2) of every accepted string on rust_ramfs, then on the C ramfs, in
+# one python process: lines "I ROOT OPTIONS" in ACC/rust and ACC/ramfs.
+ACC=$SCRATCH/acc
+run_accepted_batch() {
+	local entry list=()
+	mkdir -p "$ACC"
+	for entry in "${ACCEPTED_OPTS[@]}"; do
+		list+=("${entry%%|*}")
+	done
+	mnt_py accepted "$RAMFS_NAME" "$MNT" "${list[@]}" >"$ACC/rust"
+	mnt_py accepted ramfs "$MNT" "${list[@]}" >"$ACC/ramfs"
+}
+
+# accepted_mount8 OPTS ROOT SHOWN: mount(8) -o OPTS gives root mode ROOT and
+# the options SHOWN.
+accepted_mount8() {
+	local rc=0 out
+	if [ "${4:-}" = - ]; then
+		out=$(mount -t "$RAMFS_NAME" -o "$1" none "$MNT" 2>&1) && rc=1
+		echo "$out"
+		cleanup_mnt "$MNT"
+		[[ $out == *"unsupported option format"* ]] || rc=1
+		return "$rc"
+	fi
+	mount_with "$1"
+	is root "$GOT_ROOT" "$2" || rc=1
+	is options "$GOT_OPTS" "$3" || rc=1
+	echo "(C ramfs: $REF_OPTS)"
+	return "$rc"
+}
+
+# accepted_mount2 I ROOT SHOWN: the same through mount(2) (the batch).
+accepted_mount2() {
+	local got
+	got=$(sed -n "s/^$1 //p" "$ACC/rust")
+	echo "(C ramfs: $(sed -n "s/^$1 //p" "$ACC/ramfs"))"
+	is "root and options" "$got" "$2 $3"
+}
+
+# --- source= games -----------------------------------------------------------
+# LINE OF source_games: the same on rust_ramfs and on the C ramfs.
+SOURCE_GAMES=(
+	"fsconfig source twice: fsconfig(source=two): errno=EINVAL; log: e Multiple sources"
+	"fsconfig source as a flag: fsconfig(source): errno=EINVAL; log: e Non-string source"
+	"fsconfig source of 255 bytes: mounted, source of 255 bytes"
+	"fsconfig source of 256 bytes: fsconfig(source=<256 x s>): errno=EINVAL"
+	"mount(2) source argument of 4095 bytes: mounted, source of 4095 bytes"
+	"mount(2) source argument of 4096 bytes: mount: errno=EINVAL"
+	"mount(2) source= option of 4000 bytes: mounted, source of 4000 bytes"
+)
+run_source_games() {
+	mnt_py source_games "$RAMFS_NAME" "$MNT" >"$ACC/src-rust"
+	mnt_py source_games ramfs "$MNT" >"$ACC/src-ramfs"
+	cleanup_mnt "$MNT"
+}
+source_game() { # I EXPECTED
+	local got ref
+	got=$(sed -n "$(($1 + 1))p" "$ACC/src-rust")
+	ref=$(sed -n "$(($1 + 1))p" "$ACC/src-ramfs")
+	echo "rust_ramfs: $got"
+	echo "ramfs:      $ref"
+	[ "$got" = "$2" ] && [ "$ref" = "$2" ]
 }
 
 # --- source name -------------------------------------------------------------
@@ -442,7 +709,7 @@ source_arg() {
 
 source_option() {
 	local rc=0
-	python3 "$PY" mount2 "$RAMFS_NAME" - "$MNT" source=from-option || return
+	mnt_py mount2 "$RAMFS_NAME" - "$MNT" source=from-option || return
 	echo "/proc/mounts: $(mount_fields "$MNT")"
 	[ "$(mount_fields "$MNT" | awk '{ print $1 }')" = from-option ] || rc=1
 	umount "$MNT" || rc=1
@@ -451,7 +718,7 @@ source_option() {
 
 source_fsconfig() {
 	local rc=0
-	python3 "$PY" fsmount "$RAMFS_NAME" source=via-fsconfig,mode=0711 "$MNT" || return
+	mnt_py fsmount "$RAMFS_NAME" source=via-fsconfig,mode=0711 "$MNT" || return
 	echo "/proc/mounts: $(mount_fields "$MNT")"
 	[ "$(mount_fields "$MNT")" = "via-fsconfig $RAMFS_NAME rw,relatime,mode=711" ] &&
 		[ "$(stat -c %a "$MNT")" = 711 ] || rc=1
@@ -462,9 +729,9 @@ source_fsconfig() {
 # A source argument and a source= option: "VFS: Multiple sources", as ramfs.
 two_sources() {
 	local out ref
-	out=$(python3 "$PY" mount2 "$RAMFS_NAME" dev1 "$MNT" source=dev2)
+	out=$(mnt_py mount2 "$RAMFS_NAME" dev1 "$MNT" source=dev2)
 	cleanup_mnt "$MNT"
-	ref=$(python3 "$PY" mount2 ramfs dev1 "$MNT" source=dev2)
+	ref=$(mnt_py mount2 ramfs dev1 "$MNT" source=dev2)
 	cleanup_mnt "$MNT"
 	echo "rust_ramfs: $out; ramfs: $ref"
 	[ "$out" = "mount: errno=EINVAL" ] && [ "$out" = "$ref" ]
@@ -487,7 +754,7 @@ root_owner() {
 root_owner_fsuid() {
 	local fs got want="1234:4321" rc=0
 	for fs in "$RAMFS_NAME" ramfs; do
-		FSUID=1234 FSGID=4321 python3 "$PY" mount2 "$fs" none "$MNT" mode=0750 || return
+		FSUID=1234 FSGID=4321 mnt_py mount2 "$fs" none "$MNT" mode=0750 || return
 		got=$(stat -c %u:%g "$MNT")
 		echo "$fs: root owned by $got, expected $want"
 		[ "$got" = "$want" ] || rc=1
@@ -564,7 +831,7 @@ rmmod_in_use() {
 
 delete_module_in_use() {
 	local out
-	out=$(python3 "$PY" delete_module "$RAMFS_NAME")
+	out=$(mnt_py delete_module "$RAMFS_NAME")
 	echo "$out"
 	[ "$out" = "delete_module: errno=EAGAIN" ] && ramfs_loaded
 }
@@ -600,7 +867,7 @@ rmmod_after_umount() {
 
 mount_without_module() {
 	local out
-	out=$(python3 "$PY" mount2 "$RAMFS_NAME" none "$MNT" -)
+	out=$(mnt_py mount2 "$RAMFS_NAME" none "$MNT" -)
 	echo "$out"
 	cleanup_mnt "$MNT"
 	[ "$out" = "mount: errno=ENODEV" ]
@@ -614,7 +881,8 @@ reload_and_mount() {
 # --- the plan ----------------------------------------------------------------
 
 ktap_print_header
-ktap_set_plan $((18 + 3 * ${#GOOD_MODES[@]} + 2 * ${#BAD_OPTS[@]} + 14))
+ktap_set_plan $((18 + 3 * ${#GOOD_MODES[@]} + 2 * ${#BAD_OPTS[@]} + 2 * ${#ACCEPTED_OPTS[@]} +
+	${#SOURCE_GAMES[@]} + 14))
 
 # 18
 expect_ok "mount -t $RAMFS_NAME with no options" mount_plain
@@ -648,9 +916,38 @@ done
 run_bad_batch
 i=0
 for entry in "${BAD_OPTS[@]}"; do
-	IFS='|' read -r opts msg <<<"$entry"
-	expect_ok "mount -o '$opts' is refused: EINVAL, dmesg names it" bad_mount2 "$i" "$opts" "$msg"
-	expect_ok "fsconfig '$opts' is refused: EINVAL, the log names it" bad_fsconfig "$i" "$opts" "$msg"
+	IFS='|' read -r opts msg fmsg <<<"$entry"
+	expect_ok "mount -o '$(abbrev "$opts")' is refused: EINVAL, dmesg names it" bad_mount2 "$i" "$opts" "$msg"
+	if [ "${fmsg:-$msg}" = - ]; then
+		expect_ok "fsconfig '$(abbrev "$opts")' is refused by fsconfig(2): EINVAL, nothing logged" \
+			bad_fsconfig "$i" "$opts" -
+	else
+		expect_ok "fsconfig '$(abbrev "$opts")' is refused: EINVAL, the log names it" \
+			bad_fsconfig "$i" "$opts" "${fmsg:-$msg}"
+	fi
+	i=$((i + 1))
+done
+
+run_accepted_batch
+i=0
+for entry in "${ACCEPTED_OPTS[@]}"; do
+	IFS='|' read -r opts root shown mount8 <<<"$entry"
+	if [ "$mount8" = - ]; then
+		expect_ok "mount -o '$opts' is refused by mount(8) itself (unsupported option format)" \
+			accepted_mount8 "$opts" "$root" "$shown" -
+	else
+		expect_ok "mount -o '$(abbrev "$opts")' is accepted: root $root, options $shown" \
+			accepted_mount8 "$opts" "$root" "$shown"
+	fi
+	expect_ok "mount(2) '$(abbrev "$opts")' is accepted: root $root, options $shown" \
+		accepted_mount2 "$i" "$root" "$shown"
+	i=$((i + 1))
+done
+
+run_source_games
+i=0
+for entry in "${SOURCE_GAMES[@]}"; do
+	expect_ok "${entry%%: *}: as ramfs" source_game "$i" "$entry"
 	i=$((i + 1))
 done
 
