@@ -16,16 +16,7 @@ PY=$_SYSOP_PYTHON
 m=$SCRATCH/rust
 ref=$SCRATCH/ramfs
 
-mount_both() {
-	fs_mount "$RAMFS_NAME" "$m" && fs_mount ramfs "$ref"
-}
 
-# nlinks PATH...: the link counts, space-separated.
-nlinks() {
-	local out=() p
-	for p; do out+=("$(stat -c %h "$p")") || return; done
-	echo "${out[*]}"
-}
 
 # inum PATH: inode number.
 inum() { stat -c %i "$1"; }
@@ -229,7 +220,7 @@ EOF
 ktap_print_header
 ktap_set_plan 58
 
-expect_ok "mount $RAMFS_NAME and ramfs" mount_both
+expect_ok "mount $RAMFS_NAME and ramfs" fs_mount_pair "$m" "$ref"
 expect_like_ref "root directory has nlink 2 (as ramfs)" 2 "$m" "$ref" root_nlink
 expect_output "root directory lists only . and .." $'.\n..' listing "$m"
 

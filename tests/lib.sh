@@ -144,6 +144,39 @@ fs_umount() {
 
 # --- namespace (dirs/links/special/perms) helpers ---
 
+# fs_mount_pair DIR REFDIR: rust_ramfs on DIR and, beside it as the
+# reference, the C ramfs on REFDIR.
+fs_mount_pair() {
+	fs_mount "$RAMFS_NAME" "$1" && fs_mount ramfs "$2"
+}
+
+# nlinks PATH...: the link counts, space-separated.
+nlinks() {
+	local out=() p
+	for p; do out+=("$(stat -c %h "$p")") || return; done
+	echo "${out[*]}"
+}
+
+# same_output OURS REF [EXPECTED]: the output of one check run on rust_ramfs
+# (OURS) and on the C ramfs (REF) must be the same, and EXPECTED when given
+# (else not empty).
+same_output() {
+	echo "$RAMFS_NAME: $1"
+	echo "ramfs:      $2"
+	if [ $# -ge 3 ]; then
+		[ "$1" = "$3" ] || {
+			echo "expected:   $3"
+			return 1
+		}
+	else
+		[ -n "$1" ] || return 1
+	fi
+	[ "$1" = "$2" ] || {
+		echo "differs from ramfs"
+		return 1
+	}
+}
+
 # sysop OP ARG...: make one system call (python3 os / renameat2) and print
 # OK, or the name of the errno it failed with (EACCES, EEXIST...). Exit status
 # 0 either way (2 on a usage error), so that expect_output can compare names.
@@ -196,6 +229,11 @@ while args:
 _SYSOP_PYTHON=python3
 [ ! -x /usr/bin/python3 ] || _SYSOP_PYTHON=/usr/bin/python3
 sysop() { "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"; }
+# Every script's `python3` is that interpreter, without site start-up: the
+# guest's PATH finds a pyenv shim first, which takes seconds to start under
+# TCG and which other uids cannot run. The test programs need only the
+# standard library.
+python3() { "$_SYSOP_PYTHON" -S "$@"; }
 
 # as_user UID[:GID] CMD...: run CMD with that uid and gid (GID defaults to
 # UID) and no supplementary groups. No passwd entry is needed. For sysop, use

@@ -14,16 +14,7 @@ PY=$_SYSOP_PYTHON
 m=$SCRATCH/rust
 ref=$SCRATCH/ramfs
 
-mount_both() {
-	fs_mount "$RAMFS_NAME" "$m" && fs_mount ramfs "$ref"
-}
 
-# nlinks PATH...: the link counts, space-separated.
-nlinks() {
-	local out=() p
-	for p; do out+=("$(stat -c %h "$p")") || return; done
-	echo "${out[*]}"
-}
 
 # --- hard links -------------------------------------------------------------
 
@@ -149,7 +140,7 @@ unlink_symlink() {
 ktap_print_header
 ktap_set_plan 24
 
-expect_ok "mount $RAMFS_NAME and ramfs" mount_both
+expect_ok "mount $RAMFS_NAME and ramfs" fs_mount_pair "$m" "$ref"
 
 expect_output "a new file has nlink 1" 1 make_file
 expect_output "link() works" OK sysop link "$m/h/f" "$m/h/g"

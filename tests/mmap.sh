@@ -273,29 +273,12 @@ EOF
 
 # check SUBCOMMAND EXPECTED: rust_ramfs prints EXPECTED, and so does ramfs.
 check() {
-	local ours ref
-	ours=$(python3 "$PY" "$1" "$R/$1" 2>&1)
-	ref=$(python3 "$PY" "$1" "$C/$1" 2>&1)
-	echo "rust_ramfs: $ours"
-	echo "ramfs:      $ref"
-	[ "$ours" = "$2" ] || {
-		echo "expected:   $2"
-		return 1
-	}
-	[ "$ref" = "$ours" ] || {
-		echo "differs from ramfs"
-		return 1
-	}
+	same_output "$(python3 "$PY" "$1" "$R/$1" 2>&1)" "$(python3 "$PY" "$1" "$C/$1" 2>&1)" "$2"
 }
 
 # same_as_ramfs SUBCOMMAND: where the kernel decides, the result is ramfs's.
 same_as_ramfs() {
-	local ours ref
-	ours=$(python3 "$PY" "$1" "$R/$1" 2>&1)
-	ref=$(python3 "$PY" "$1" "$C/$1" 2>&1)
-	echo "rust_ramfs: $ours"
-	echo "ramfs:      $ref"
-	[ -n "$ours" ] && [ "$ours" = "$ref" ]
+	same_output "$(python3 "$PY" "$1" "$R/$1" 2>&1)" "$(python3 "$PY" "$1" "$C/$1" 2>&1)"
 }
 
 ktap_print_header

@@ -36,8 +36,7 @@ setup() {
 mount_both() {
 	# The scratch directory (mktemp: 0700) must be searchable by the users.
 	chmod 0755 "$SCRATCH" &&
-		fs_mount "$RAMFS_NAME" "$m" && fs_mount ramfs "$ref" &&
-		setup "$m" && setup "$ref"
+		fs_mount_pair "$m" "$ref" && setup "$m" && setup "$ref"
 }
 
 tree() { stat -c '%n %A %u:%g' "$1" "$1"/* | sed "s|^$1|.|"; }

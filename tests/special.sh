@@ -16,9 +16,6 @@ m=$SCRATCH/rust
 ref=$SCRATCH/ramfs
 umask 022
 
-mount_both() {
-	fs_mount "$RAMFS_NAME" "$m" && fs_mount ramfs "$ref"
-}
 
 # node_info PATH: type, mode, size, link count and (for devices) major:minor.
 node_info() { stat -c '%F %A %s %h %Hr:%Lr' "$1"; }
@@ -150,7 +147,7 @@ remove_all() {
 ktap_print_header
 ktap_set_plan 17
 
-expect_ok "mount $RAMFS_NAME and ramfs" mount_both
+expect_ok "mount $RAMFS_NAME and ramfs" fs_mount_pair "$m" "$ref"
 
 expect_like_ref "mkfifo: a fifo, prw-r--r--, size 0, 1 link (as ramfs)" \
 	"fifo prw-r--r-- 0 1 0:0" "$m" "$ref" fifo_made

@@ -184,22 +184,9 @@ EOF
 # EXPECTED, and on the C ramfs too.
 N=0
 check() {
-	local ours ref
 	N=$((N + 1))
-	mkdir -p "$R/$N" "$C/$N"
-	chmod 777 "$R/$N" "$C/$N"
-	ours=$(python3 "$PY" "$1" "$R/$N" 2>&1)
-	ref=$(python3 "$PY" "$1" "$C/$N" 2>&1)
-	echo "rust_ramfs: $ours"
-	echo "ramfs:      $ref"
-	[ "$ours" = "$2" ] || {
-		echo "expected:   $2"
-		return 1
-	}
-	[ "$ref" = "$ours" ] || {
-		echo "differs from ramfs"
-		return 1
-	}
+	mkdir -p "$R/$N" "$C/$N" && chmod 777 "$R/$N" "$C/$N" || return
+	same_output "$(python3 "$PY" "$1" "$R/$N" 2>&1)" "$(python3 "$PY" "$1" "$C/$N" 2>&1)" "$2"
 }
 
 # With an O_TMPFILE file open the file system is busy; closed, it is not
