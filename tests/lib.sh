@@ -233,7 +233,7 @@ sysop() { "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"; }
 # guest's PATH finds a pyenv shim first, which takes seconds to start under
 # TCG and which other uids cannot run. The test programs need only the
 # standard library.
-python3() { "$_SYSOP_PYTHON" -S "$@"; }
+python3() { command "$_SYSOP_PYTHON" -S "$@"; }
 
 # as_user UID[:GID] CMD...: run CMD with that uid and gid (GID defaults to
 # UID) and no supplementary groups. No passwd entry is needed. For sysop, use
