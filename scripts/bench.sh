@@ -77,32 +77,8 @@ vm_start=$SECONDS
 rc=0
 # QEMU reopens its stdout by path, which truncates a regular file (make bench
 # >log): the guest's output goes through a pipe (cat) whatever our stdout is.
-if grep -q 'vm.sh exec' "$here/vm.sh"; then
-	# scripts/vm.sh has the generic mode: one VM runner for everything.
-	"$here/vm.sh" exec "$cmd" | cat || rc=${PIPESTATUS[0]}
-	cp -f "$results/console.log" "$out/console.log" 2>/dev/null || true
-else
-	# Until it does: the same vng invocation as scripts/vm.sh (its flags
-	# are explained there), and the same lock, so that a bench never runs
-	# next to a `make check` of this tree.
-	export PATH="$VENV/bin:$PATH"
-	exec 9>"$results/.vm.lock"
-	flock -n 9 || { echo "bench: waiting for another VM run of this tree to end" >&2 && flock 9; }
-	vng=("$VENV/bin/vng" --run "$kdir" --user root --force-9p
-		--append "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose"
-		--memory "${VM_MEMORY:-4G}" --cpus "${VM_CPUS:-2}" --rwdir "$results")
-	[ "${VM_KVM:-0}" = 1 ] || vng+=(--disable-kvm)
-	echo "bench: booting $kdir (guest console: results/bench/console.log)" >&2
-	{
-		st=0
-		timeout -k 10 "$VM_TIMEOUT" "${vng[@]}" --verbose --exec "$cmd" </dev/null \
-			2>&1 >&3 3>&- | cat >"$out/console.log" || st=${PIPESTATUS[0]}
-		echo "$st" >"$out/.vm-status"
-	} 3>&1 | cat
-	rc=$(<"$out/.vm-status")
-	rm -f "$out/.vm-status"
-	exec 9>&-
-fi
+"$here/vm.sh" exec "$cmd" | cat || rc=${PIPESTATUS[0]}
+cp -f "$results/console.log" "$out/console.log" 2>/dev/null || true
 echo "bench: VM run took $((SECONDS - vm_start)) s (exit status $rc)"
 [ "$rc" -ne 124 ] || echo "bench: the VM did not finish within $VM_TIMEOUT s" >&2
 if [ ! -s "$raw/raw.txt" ]; then

@@ -8,6 +8,8 @@
 #                                 when stdin is a terminal, else show the mount
 #                                 and power off
 #   scripts/vm.sh test [NAME...]  run tests/run-guest.sh [NAME...]: KTAP on stdout
+#   scripts/vm.sh exec CMD        run the shell command CMD (make bench's
+#                                 workloads); VM_TIMEOUT (default 1800 s)
 #
 # The guest's kernel console is kept in results/console.log (results/ is
 # shared read-write with the guest). The exit status is the guest command's,
@@ -29,9 +31,9 @@ top=$(dirname "$here")
 mode=${1:-}
 shift || true
 case $mode in
-run | test) ;;
+run | test | exec) ;;
 *)
-	echo "usage: $0 run | test [NAME...]" >&2
+	echo "usage: $0 run | test [NAME...] | exec CMD" >&2
 	exit 2
 	;;
 esac
@@ -72,6 +74,9 @@ if [ "$mode" = test ]; then
 	cmd="RAMFS_FLAVOUR=$flavour exec bash $(q "$top/tests/run-guest.sh")"
 	for a; do cmd+=" $(q "$a")"; done
 	limit=$((limit + $(RAMFS_FLAVOUR=$flavour bash "$top/tests/run-guest.sh" --budget "$@")))
+elif [ "$mode" = exec ]; then
+	cmd="RAMFS_FLAVOUR=$flavour $1"
+	limit=1800
 elif [ -t 0 ] && [ -t 1 ]; then
 	# vng's own interactive console (job control, Ctrl-C goes to the guest),
 	# with our script as the login shell. No time limit, no console log.
