@@ -40,6 +40,7 @@ FILESYSTEMS=("$RAMFS_NAME" ramfs)
 BIN=$SCRATCH/concurrency
 LOGS=$RESULTS/concurrency
 
+BUILD_START=$SECONDS
 if ! gcc -O2 -Wall -Werror -pthread -o "$BIN" "$TESTS_DIR/concurrency.c" >"$SCRATCH/gcc.log" 2>&1; then
 	ktap_print_header
 	sed 's/^/# /' "$SCRATCH/gcc.log"
@@ -79,32 +80,43 @@ run_load() {
 		echo "$rc" >"$SCRATCH/$fs-${names[i]}.rc"
 	done
 	echo "# $fs: ${#pids[@]} processes for $SECS s, done after $((SECONDS - start)) s"
-	echo "# stress: concurrency $fs ops=$(sum_field "$fs" ops) seconds=$SECS" \
+	echo "# stress: concurrency $fs ops=$(role_sums "$fs" | sed -n 's/^total //p') seconds=$SECS" \
 		"processes=${#pids[@]}"
 }
 
-# role_lines FS [ROLE]: the workers' summary lines (of ROLE only).
-role_lines() {
-	cat "$LOGS/$1"-*.log 2>/dev/null | grep -E "^role=${2:-[a-z]+} "
-}
-
-# sum_field FS FIELD [ROLE]: FIELD (ops, ok...) summed over the workers.
-sum_field() {
-	role_lines "$1" "${3:-}" | awk -v f="$2" '
-		{ for (i = 1; i <= NF; i++) if (index($i, f "=") == 1) s += substr($i, length(f) + 2) }
-		END { print s + 0 }'
+# role_sums FS: from the workers' summary lines ("role=R ops=N ok=K
+# unexpected=M [sigbus=S]"), one line per role that ran, "R ops ok sigbus"
+# summed over its processes, then "total OPS". One awk for everything: under
+# TCG, more so on a debug kernel, every process started costs up to a second.
+role_sums() {
+	awk '/^role=[a-z]+ / {
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] = kv[2]
+		}
+		r = v["role"]
+		if (!(r in ops)) order[++n] = r
+		ops[r] += v["ops"]; ok[r] += v["ok"]; bus[r] += v["sigbus"]; total += v["ops"]
+		delete v
+	}
+	END {
+		for (i = 1; i <= n; i++) print order[i], ops[order[i]], ok[order[i]], bus[order[i]] + 0
+		print "total", total + 0
+	}' "$LOGS/$1"-*.log 2>/dev/null
 }
 
 # workers_ok FS GROUP: every worker of GROUP ran and exited 0; show their
 # summaries, and what went wrong in those that did not.
 workers_ok() {
-	local fs=$1 log rc bad=0 n=0 name
+	local fs=$1 log rc bad=0 n=0 name line
 	for log in "$LOGS/$fs-$2"-*.log; do
 		[ -f "$log" ] || break
 		name=$(basename "$log" .log)
-		rc=$(cat "$SCRATCH/$name.rc" 2>/dev/null || echo missing)
+		rc=missing
+		[ ! -f "$SCRATCH/$name.rc" ] || rc=$(<"$SCRATCH/$name.rc")
+		line=$(grep -E '^role=' "$log") || line="no summary"
 		n=$((n + 1))
-		echo "${name#"$fs"-}: exit $rc: $(grep -E '^role=' "$log" || echo 'no summary')"
+		echo "${name#"$fs"-}: exit $rc: $line"
 		if [ "$rc" != 0 ]; then
 			bad=1
 			grep -vE '^role=' "$log" | head -n 25
@@ -116,11 +128,14 @@ workers_ok() {
 
 # roles_worked FS: every role's operations succeeded at least once (the load ran).
 roles_worked() {
-	local role ok bad=0
+	local role r o k b bad=0
+	local -A OPS OK BUS
+	while read -r r o k b; do
+		OPS[$r]=$o OK[$r]=$k BUS[$r]=$b
+	done < <(role_sums "$1")
 	for role in "${ROLES[@]}"; do
-		ok=$(sum_field "$1" ok "$role")
-		echo "$role: ops=$(sum_field "$1" ops "$role") ok=$ok sigbus=$(sum_field "$1" sigbus "$role")"
-		[ "$ok" -gt 0 ] || bad=1
+		echo "$role: ops=${OPS[$role]:-0} ok=${OK[$role]:-0} sigbus=${BUS[$role]:-0}"
+		[ "${OK[$role]:-0}" -gt 0 ] || bad=1
 	done
 	return "$bad"
 }
@@ -153,6 +168,7 @@ rm_empties() {
 }
 
 ktap_print_header
+echo "# built $BIN in $((SECONDS - BUILD_START)) s"
 ktap_set_plan $((${#FILESYSTEMS[@]} * 10))
 for fs in "${FILESYSTEMS[@]}"; do
 	dmesg_mark
