@@ -10,6 +10,8 @@
 #   stress-ng    the filesystem class
 # and the kmemleak scan after them. The same scripts run in `make check`;
 # this runs them alone. The report is also kept in results/stress.txt.
+# `scripts/stress.sh --report [KTAP-LOG]` prints the report of an earlier run
+# (default results/ktap.log, e.g. that of a whole `make check`).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,22 +20,29 @@ results=$top/results
 SCRIPTS=(concurrency lifecycle faults fsx stress-ng)
 
 rc=0
-"$here/check.sh" "${SCRIPTS[@]}" || rc=$?
-
 ktap=$results/ktap.log
+if [ "${1:-}" = --report ]; then
+	ktap=${2:-$ktap}
+else
+	"$here/check.sh" "${SCRIPTS[@]}" || rc=$?
+fi
 {
 	echo
-	echo "== make stress: $(date -u '+%F %T UTC'), ${FLAVOUR:-debug} kernel =="
+	echo "== make stress report: $ktap, $(date -u -r "$ktap" '+%F %T UTC') =="
 	printf '%-12s %-7s %6s  %s\n' script result time operations
 	for s in "${SCRIPTS[@]}" kmemleak; do
 		# The runner's "# NAME: exit status X after N s" and "ok|not ok N NAME".
 		t=$(sed -n "s/^# $s: exit status .* after \([0-9]*\) s$/\1 s/p" "$ktap")
 		r=$(sed -n "s/^\(ok\|not ok\) [0-9]* $s\( # .*\)\{0,1\}$/\1\2/p" "$ktap")
 		printf '%-12s %-7s %6s  ' "$s" "${r:-missing}" "${t:--}"
-		# The scripts' own "# stress: NAME ..." lines: what they did.
-		grep -E "^ +# stress: $s " "$ktap" | sed "s/^ *# stress: $s //" | paste -sd';' - |
-			sed 's/;/; /g'
-		[ "$s" != kmemleak ] || sed -n 's/^ *# kmemleak: //p' "$ktap"
+		# What it did: the scripts' own "# stress: NAME ..." lines, the
+		# runner's "# kmemleak: ..." line.
+		if [ "$s" = kmemleak ]; then
+			sed -n 's/^ *# kmemleak: //p' "$ktap"
+		else
+			grep -E "^ +# stress: $s " "$ktap" | sed "s/^ *# stress: $s //" | paste -sd';' - |
+				sed 's/;/; /g'
+		fi
 	done
 	echo "failures:"
 	grep -E '^ *not ok ' "$ktap" | sed 's/^ */  /' || echo "  none"

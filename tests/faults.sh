@@ -150,7 +150,15 @@ rounds() {
 	echo "$out"
 	# The faults hit: some operations failed, else this proved nothing.
 	grep -q 'ENOMEM=' <<<"$out" || { echo "no operation failed: the fault injection did not reach"; rc=1; }
-	echo "# stress: faults $tag rounds=$ROUNDS $(grep -o 'ok=[0-9]*' <<<"$out" | tr '\n' ' ')" >>"$SCRATCH/stress"
+	# "OP ok=N ENOMEM=N ..." lines: how many operations, how many failed.
+	awk -v tag="$tag" '$2 ~ /=/ {
+		for (i = 2; i <= NF; i++) {
+			split($i, kv, "=")
+			if (kv[1] == "ok") ok += kv[2]
+			else if (kv[1] == "ENOMEM" || kv[1] == "ENOSPC") bad += kv[2]
+		}
+	} END { printf "# stress: faults %s ops=%d ok=%d ENOMEM/ENOSPC=%d\n", tag, ok + bad, ok, bad }' \
+		<<<"$out" >>"$SCRATCH/stress"
 	return "$rc"
 }
 
