@@ -27,7 +27,9 @@ check:
 stress:
 	scripts/stress.sh
 
-run:
+# The module in this tree is built for one kernel at a time: build it for the
+# one `run` boots (the test kernel; FLAVOUR=debug for the debug one).
+run: modules
 	scripts/vm.sh run
 
 bench:
