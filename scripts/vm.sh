@@ -54,8 +54,11 @@ flock -n 9 || { echo "vm.sh: waiting for another VM run of this tree to end" >&2
 # guest caches the read-only host root; uncached, under TCG, every exec costs
 # seconds of 9p round trips (bash starts in 0.4 s instead of 2 s, the boot to
 # the command takes ~20 s instead of ~40 s).
+# log_buf_len: the tests read the kernel log back (dmesg_mark counts lines),
+# so it must not wrap: tinyconfig's 128 KiB holds ~1500 lines.
 vng=("$VENV/bin/vng" --run "$kdir" --user root --force-9p
 	--append "rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose"
+	--append "log_buf_len=8M"
 	--memory "${VM_MEMORY:-4G}" --cpus "${VM_CPUS:-2}" --rwdir "$results")
 [ "${VM_KVM:-0}" = 1 ] || vng+=(--disable-kvm)
 flavour=${FLAVOUR:-test}
