@@ -136,7 +136,7 @@ def paths(top):
 
 
 def many(top, n=100000):
-    # n entries in one directory: made, counted by ls -f, each one statted,
+    # n entries in one directory: made, counted by ls -f, some statted,
     # all removed; the directory is then empty with 2 links.
     d = os.path.join(top, "many")
     os.mkdir(d)
