@@ -237,12 +237,16 @@ py() { "$_SYSOP_PYTHON" -S "$PY" "$@"; }
 
 # Results of each file system, one file each: $SCRATCH/out.FS.
 OUTS=$SCRATCH/out
-run_both() { # PYTHON-COMMAND
-	local fs dir
-	for fs in rust ramfs; do
+# run_both PYTHON-COMMAND [FS...]: on rust_ramfs and the C ramfs (or on the
+# FS given: rust, ramfs).
+run_both() {
+	local fs dir cmd=$1
+	shift
+	[ $# -gt 0 ] || set -- rust ramfs
+	for fs; do
 		dir=$R
 		[ "$fs" = rust ] || dir=$C
-		py "$1" "$dir" >>"$OUTS.$fs" 2>&1
+		py "$cmd" "$dir" >>"$OUTS.$fs" 2>&1
 	done
 }
 
@@ -254,6 +258,14 @@ same() {
 	echo "rust_ramfs: ${got:-(no such line)}"
 	echo "ramfs:      ${ref:-(no such line)}"
 	[ "$got" = "$1: $2" ] && [ "$ref" = "$1: $2" ]
+}
+
+# ours CHECK EXPECTED: the line "CHECK: ..." is "CHECK: EXPECTED" on rust_ramfs.
+ours() {
+	local got
+	got=$(awk -v k="$1: " 'index($0, k) == 1 { print; exit }' "$OUTS.rust")
+	echo "rust_ramfs: ${got:-(no such line)}"
+	[ "$got" = "$1: $2" ]
 }
 
 # CHECK|EXPECTED, for `same`.
@@ -458,10 +470,19 @@ for entry in "${PROBES[@]}"; do
 	expect_ok "${entry%%|*}: ${entry#*|}, as ramfs" same "${entry%%|*}" "${entry#*|}"
 done
 
-run_both many
-for entry in "${MANY[@]}"; do
-	expect_ok "100 000 entries: ${entry%%|*}: ${entry#*|}, as ramfs" same "${entry%%|*}" "${entry#*|}"
-done
+# On the debug kernel the C ramfs is left out here (its half takes minutes
+# there, and every expected figure is absolute).
+if [ "${RAMFS_FLAVOUR:-test}" = debug ]; then
+	run_both many rust
+	for entry in "${MANY[@]}"; do
+		expect_ok "100 000 entries: ${entry%%|*}: ${entry#*|}" ours "${entry%%|*}" "${entry#*|}"
+	done
+else
+	run_both many
+	for entry in "${MANY[@]}"; do
+		expect_ok "100 000 entries: ${entry%%|*}: ${entry#*|}, as ramfs" same "${entry%%|*}" "${entry#*|}"
+	done
+fi
 
 # 5
 run_both deep

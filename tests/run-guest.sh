@@ -17,8 +17,9 @@
 # (memory measurements, exact kernel-log transcripts), say `# exclusive`: they
 # run first, one at a time, in the order given. The others then run two at a
 # time (RAMFS_JOBS, default: the guest's CPU count), so that a single-threaded
-# script does not leave a vCPU idle; each one's output is printed in one
-# block when it ends, and numbered in that order.
+# script does not leave a vCPU idle, longest time limit first, so that a long
+# one does not end up running alone at the end; each one's output is printed
+# in one block when it ends, and numbered in that order.
 #
 # On a kernel with kmemleak (the debug flavour) a last top-level test scans
 # for leaks once every script has run: a leaked object whose allocation
@@ -132,6 +133,8 @@ for t in "${tests[@]}"; do
 	fi
 done
 jobs_max=${RAMFS_JOBS:-$(nproc)}
+mapfile -t shared < <(for t in "${shared[@]}"; do echo "$(limit_of "$t") $t"; done |
+	sort -s -k1,1nr | cut -d' ' -f2-)
 for t in "${shared[@]}"; do
 	while [ "${#pids[@]}" -ge "$jobs_max" ]; do wait_one; done
 	start "$t"
