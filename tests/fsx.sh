@@ -9,7 +9,7 @@
 # files left on both must be byte-identical. Configuration: tests/fsx.toml.
 # Logs (and fsx's .fsxlog/.fsxgood on a failure) and results:
 # results/suites/fsx*. Operations per run: 100 000 on the plain kernel,
-# 20 000 on the debug kernel, where KASAN and lockdep make each operation
+# 10 000 on the debug kernel, where KASAN and lockdep make each operation
 # several times dearer.
 # timeout=1200
 set -uo pipefail
@@ -24,7 +24,7 @@ CFG=$TESTS_DIR/fsx.toml
 SEEDS=(7 42 1234)
 REF_SEED=${SEEDS[0]}
 NOPS=100000
-[ "${RAMFS_FLAVOUR:-test}" != debug ] || NOPS=20000
+[ "${RAMFS_FLAVOUR:-test}" != debug ] || NOPS=10000
 # One run must finish within this (four run at a time, maybe beside another
 # script): the script's own limit, less a margin.
 RUN_LIMIT=$((${RAMFS_TIMEOUT:-1200} - 60))

@@ -240,13 +240,15 @@ OUTS=$SCRATCH/out
 # run_both PYTHON-COMMAND [FS...]: on rust_ramfs and the C ramfs (or on the
 # FS given: rust, ramfs).
 run_both() {
-	local fs dir cmd=$1
+	local fs dir cmd=$1 start
 	shift
 	[ $# -gt 0 ] || set -- rust ramfs
 	for fs; do
 		dir=$R
 		[ "$fs" = rust ] || dir=$C
+		start=$SECONDS
 		py "$cmd" "$dir" >>"$OUTS.$fs" 2>&1
+		echo "# $cmd on $fs: $((SECONDS - start)) s"
 	done
 }
 

@@ -195,13 +195,15 @@ busy_while_open() {
 	local m=$SCRATCH/busy rc=0
 	mkdir -p "$m"
 	mount -t "$RAMFS_NAME" none "$m" || return
-	python3 -c 'import os, sys, time
+	# The interpreter itself, not the python3 function: $! must be the
+	# process holding the file.
+	"$_SYSOP_PYTHON" -S -c 'import os, sys, time
 fd = os.open(sys.argv[1], os.O_TMPFILE | os.O_RDWR, 0o600)
 os.write(fd, b"x" * 100000)
 print("open", flush=True)
 time.sleep(30)' "$m" >"$SCRATCH/busy.out" &
 	local pid=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		grep -q open "$SCRATCH/busy.out" && break
 		sleep 0.1
 	done
