@@ -8,7 +8,12 @@
 # repeated option wins), source= given twice, as a flag or very long, statfs,
 # who owns the root (also in a user namespace). The C ramfs is mounted
 # alongside as the reference where a result depends on the kernel. (How
-# mounts pin the module is module.sh's: it needs the machine to itself.)
+# mounts pin the module is module.sh's.)
+# Exclusive: its cases umount right after mounting, and run beside the other
+# scripts one such umount found the mount busy (EBUSY; stress-ng was running:
+# its fanotify stressor marks every mount and holds the files of its events
+# open, its bind-mount stressor copies mount namespaces).
+# exclusive
 # timeout=600
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
