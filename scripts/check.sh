@@ -63,8 +63,22 @@ host_check "rustfmt --check" "$results/fmt.log" make -s -C "$top" fmtcheck || tr
 host_check "TOUR.md quotes tests/trace-tour.txt" "$results/tourcheck.log" "$here/tourcheck.sh" || true
 
 vm_start=$SECONDS
-vm_rc=0
-"$here/vm.sh" test "$@" | tee "$results/ktap.log" || vm_rc=$?
+vm_run() {
+	vm_rc=0
+	"$here/vm.sh" test "$@" | tee "$results/ktap.log" || vm_rc=$?
+}
+vm_run "$@"
+# The guest kernel panicked before the test runner printed anything, so
+# before rust_ramfs was loaded: seen once in dozens of debug boots under TCG
+# (KASAN in an early interrupt during start_kernel). Keep that console log,
+# say so, and boot once more; the run is judged on the second boot.
+if ! grep -q '^KTAP version' "$results/ktap.log" && grep -q 'Kernel panic' "$results/console.log"; then
+	mv -f "$results/console.log" "$results/console-boot-panic.log"
+	grep -a -m2 -E 'BUG:|Kernel panic' "$results/console-boot-panic.log" | sed 's/^/# check: boot panic: /'
+	echo "# check: the guest kernel panicked while booting, before any test ran" \
+		"(log: results/console-boot-panic.log): booting again"
+	vm_run "$@"
+fi
 echo "# check: VM run took $((SECONDS - vm_start)) s"
 
 # Count the KTAP results. A result line with results nested under it (a
