@@ -232,8 +232,22 @@ sysop() { "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"; }
 # Every script's `python3` is that interpreter, without site start-up: the
 # guest's PATH finds a pyenv shim first, which takes seconds to start under
 # TCG and which other uids cannot run. The test programs need only the
-# standard library.
+# standard library. (A function: in a background job `$!` is a subshell,
+# and `exec` skips it; there, call "$_SYSOP_PYTHON" -S itself.)
 python3() { command "$_SYSOP_PYTHON" -S "$@"; }
+
+# wait_ready FILE PID [TRIES]: wait (TRIES tenths of a second, default 200)
+# until the background process PID writes READY to FILE; fails if it ends
+# first or the time runs out.
+wait_ready() {
+	local i
+	for ((i = 0; i < ${3:-200}; i++)); do
+		grep -q READY "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
 
 # as_user UID[:GID] CMD...: run CMD with that uid and gid (GID defaults to
 # UID) and no supplementary groups. No passwd entry is needed. For sysop, use

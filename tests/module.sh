@@ -46,7 +46,6 @@ works() {
 		fs_umount "$mnt"
 }
 
-
 MNT=$SCRATCH/pin
 mkdir -p "$MNT"
 
@@ -120,11 +119,7 @@ userns_pins() {
 		unshare -Urm sh -c 'mount -t "$1" uns "$2" && echo READY && exec sleep 60' \
 		sh "$RAMFS_NAME" "$dir" >"$out" 2>&1 &
 	pid=$!
-	for ((i = 0; i < 200; i++)); do
-		grep -q READY "$out" && break
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_ready "$out" "$pid"
 	cat "$out"
 	refcnt_is 1 || rc=1
 	kill "$pid"

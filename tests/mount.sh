@@ -777,7 +777,7 @@ ns-dev $MNT $RAMFS_NAME rw,relatime,mode=750 0 0" ]
 # and the files made in it belong to 65534:65534.
 USERNS_PID=
 userns_unprivileged() {
-	local dir=$SCRATCH/uns out=$SCRATCH/uns.out inside outside i rc=0
+	local dir=$SCRATCH/uns out=$SCRATCH/uns.out inside outside rc=0
 	mkdir -p "$dir"
 	: >"$out"
 	setpriv --reuid 65534 --regid 65534 --clear-groups -- \
@@ -785,11 +785,7 @@ userns_unprivileged() {
 			echo data >"$2/f" && stat -c "%u:%g" "$2/f" && echo READY && exec sleep 60' \
 		sh "$RAMFS_NAME" "$dir" >"$out" 2>&1 &
 	USERNS_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		grep -q READY "$out" && break
-		kill -0 "$USERNS_PID" 2>/dev/null || break
-		sleep 0.1
-	done
+	wait_ready "$out" "$USERNS_PID" 100
 	inside=$(grep -v READY "$out" | tr '\n' ' ')
 	outside="$(stat -c '%u:%g %a' "/proc/$USERNS_PID/root$dir" 2>&1) $(stat -c %u:%g "/proc/$USERNS_PID/root$dir/f" 2>&1)"
 	echo "inside:  $inside"
