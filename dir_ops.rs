@@ -22,7 +22,9 @@ use crate::{
     bindings, file_ops, inode,
     trace::{trace, NewIno, Ret},
     vfs::{self, Dentry, File, Inode, StaticTable},
+    xattr,
 };
+use core::ptr;
 use kernel::{
     error::from_err_ptr,
     ffi::{c_int, c_uint, c_ulong},
@@ -46,6 +48,8 @@ pub(crate) static DIR_INODE_OPERATIONS: StaticTable<bindings::inode_operations> 
         tmpfile: Some(tmpfile),
         // chmod, chown, utimes of a directory: as for files.
         setattr: Some(file_ops::setattr),
+        getattr: Some(inode::getattr),
+        listxattr: Some(xattr::listxattr),
         // SAFETY: All-zero is a valid `inode_operations`: no callback.
         ..unsafe { vfs::zeroed() }
     });
@@ -387,12 +391,65 @@ unsafe extern "C" fn rename(
     } else {
         None
     };
-    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
-    // moves the dentries and fixes link counts and times; it handles
-    // RENAME_NOREPLACE and RENAME_EXCHANGE and refuses RENAME_WHITEOUT.
-    let ret = unsafe { bindings::simple_rename(idmap, old_dir, old, new_dir, new, flags) };
+    let ret = if flags & bindings::RENAME_WHITEOUT != 0 {
+        // SAFETY: As above.
+        let (dir, old_dentry) = unsafe { (Inode::from_raw(old_dir), Dentry::from_raw(old)) };
+        // SAFETY: As above; `simple_empty()` reads the dcache under its locks.
+        match unsafe { bindings::simple_empty(new) } {
+            0 => vfs::errno(bindings::ENOTEMPTY).to_errno(),
+            _ => match make_whiteout(dir, old_dentry) {
+                // SAFETY: As below, without the flag libfs does not know.
+                Ok(()) => unsafe {
+                    bindings::simple_rename(
+                        idmap,
+                        old_dir,
+                        old,
+                        new_dir,
+                        new,
+                        flags & !bindings::RENAME_WHITEOUT,
+                    )
+                },
+                Err(e) => e.to_errno(),
+            },
+        }
+    } else {
+        // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
+        // moves the dentries and fixes link counts and times; it handles
+        // RENAME_NOREPLACE and RENAME_EXCHANGE.
+        unsafe { bindings::simple_rename(idmap, old_dir, old, new_dir, new, flags) }
+    };
     if let Some(call) = call {
         trace!(sb, "{} = {}", &*call, Ret(ret));
     }
     ret
+}
+
+/// For `rename(RENAME_WHITEOUT)`, which overlayfs uses to delete a name of its
+/// lower layer: puts a *whiteout* (a character device 0/0, which overlayfs
+/// reads as "deleted") under the old name of `old`, which is about to move.
+/// As tmpfs does (`shmem_whiteout()`), it is hashed while `old` is still in
+/// place; a lookup finds either, and after the move only the whiteout.
+fn make_whiteout(dir: &Inode, old: &Dentry) -> Result {
+    let old = old.as_ptr();
+    // SAFETY: `old` is live and its parent, `dir`, locked: its parent and name
+    // are stable. `d_alloc()` copies the name into a new, unhashed dentry.
+    let whiteout = unsafe { bindings::d_alloc((*old).d_parent, ptr::addr_of!((*old).d_name)) };
+    if whiteout.is_null() {
+        return Err(ENOMEM);
+    }
+    let mode = (bindings::S_IFCHR | bindings::WHITEOUT_MODE) as bindings::umode_t;
+    // SAFETY: `whiteout` is live (we hold its only reference) and negative.
+    let made = make_node(
+        dir,
+        unsafe { Dentry::from_raw(whiteout) },
+        mode,
+        bindings::WHITEOUT_DEV,
+    );
+    // SAFETY: Drops the reference `d_alloc()` gave; on success `make_node`
+    // pinned the dentry with one of its own, so it stays.
+    unsafe { bindings::dput(whiteout) };
+    made?;
+    // SAFETY: The pinned dentry is live; the parent is locked.
+    unsafe { bindings::d_rehash(whiteout) };
+    Ok(())
 }

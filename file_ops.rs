@@ -5,34 +5,41 @@
 //! A RAM filesystem keeps a file's data in the page cache and nowhere else.
 //! The kernel's generic file code already moves data between user memory and
 //! the page cache (`generic_file_read_iter`, `generic_file_write_iter`,
-//! `generic_file_mmap`, the splice helpers), asking the mapping's address
-//! space operations (`ram_aops`, set in `inode.rs`) for new pages. So the
-//! file operations are the generic ones, as in the C ramfs, and there is no
-//! code of ours on the data path: nothing here can make it slower or corrupt
-//! it.
+//! `filemap_fault`, the splice helpers), asking the mapping's address space
+//! operations (`ram_aops`) for new pages. So the file operations are the
+//! generic ones, as in the C ramfs.
 //!
-//! What is ours: `setattr` (chmod, chown, utimes, truncate), which also
-//! updates the change time when truncate changes the size (the C ramfs
-//! forgets that).
+//! What is ours on the data path is bookkeeping for `size=` (see `space.rs`):
+//! thin wrappers around the generic calls that can add a page to the page
+//! cache (`write_begin`, a page fault, `read`, `splice_read`) reserve the page
+//! on a limited mount before the call and settle the count after it. The
+//! data itself never passes through our code.
+//!
+//! Also ours: `setattr` (chmod, chown, utimes, truncate), which also updates
+//! the change time when truncate changes the size (the C ramfs forgets that).
 
 use crate::{
-    bindings,
+    bindings, inode,
     trace::{trace, Ret},
-    vfs::{self, Dentry, StaticTable},
+    vfs::{self, Dentry, File, Inode, StaticTable},
+    xattr,
 };
-use core::fmt;
-use kernel::ffi::{c_int, c_uint};
+use core::{ffi::c_void, fmt};
+use kernel::{
+    ffi::{c_int, c_uint},
+    types::Opaque,
+};
 
 /// What `open()` of a regular file gives: the kernel's generic page-cache
 /// file operations.
 pub(crate) static FILE_OPERATIONS: StaticTable<bindings::file_operations> =
     StaticTable(bindings::file_operations {
-        read_iter: Some(bindings::generic_file_read_iter),
+        read_iter: Some(read_iter),
         write_iter: Some(bindings::generic_file_write_iter),
-        mmap: Some(bindings::generic_file_mmap),
+        mmap: Some(mmap),
         // Data is in memory already: there is nothing to flush.
         fsync: Some(bindings::noop_fsync),
-        splice_read: Some(bindings::filemap_splice_read),
+        splice_read: Some(splice_read),
         splice_write: Some(bindings::iter_file_splice_write),
         llseek: Some(bindings::generic_file_llseek),
         // No `get_unmapped_area`: the VFS then places the mapping with
@@ -48,7 +55,8 @@ pub(crate) static FILE_OPERATIONS: StaticTable<bindings::file_operations> =
 pub(crate) static FILE_INODE_OPERATIONS: StaticTable<bindings::inode_operations> =
     StaticTable(bindings::inode_operations {
         setattr: Some(setattr),
-        getattr: Some(bindings::simple_getattr),
+        getattr: Some(inode::getattr),
+        listxattr: Some(xattr::listxattr),
         // SAFETY: All-zero is a valid `inode_operations`: no callback.
         ..unsafe { vfs::zeroed() }
     });
@@ -76,6 +84,8 @@ pub(crate) unsafe extern "C" fn setattr(
     // checks the request, truncates the page cache and copies the attributes.
     let ret = unsafe { bindings::simple_setattr(idmap, dentry, attr) };
     if let Some(inode) = inode {
+        // A truncate gives back the pages it dropped.
+        inode.super_block().info().space.settle(inode, false);
         // POSIX: a successful truncate that changes the size updates the
         // modification and change times. `truncate(2)` (unlike `ftruncate`)
         // does not ask for that in `attr`, and `simple_setattr()` does not do it.
@@ -122,4 +132,148 @@ impl fmt::Display for Changes {
         }
         Ok(())
     }
+}
+
+/// The address space operations of every inode: the kernel's `ram_aops` with
+/// our `write_begin` around its own. `ram_aops` points to functions libfs
+/// does not export, so the table is copied from it when the module loads.
+struct AddressSpaceOperations(Opaque<bindings::address_space_operations>);
+
+// SAFETY: Written only by `init_data_aops`, before any inode can use it; only
+// read after that.
+unsafe impl Sync for AddressSpaceOperations {}
+
+static DATA_AOPS: AddressSpaceOperations = AddressSpaceOperations(Opaque::uninit());
+
+/// Fills in [`data_aops`].
+///
+/// # Safety
+///
+/// Called once, at module load, before the filesystem is registered.
+pub(crate) unsafe fn init_data_aops() {
+    // SAFETY: Nothing reads `DATA_AOPS` yet (see above); `ram_aops` is an
+    // exported, never-written table.
+    unsafe {
+        let aops = DATA_AOPS.0.get();
+        aops.write(bindings::ram_aops);
+        (*aops).write_begin = Some(write_begin);
+    }
+}
+
+/// The address space operations for inodes' page caches.
+pub(crate) fn data_aops() -> *const bindings::address_space_operations {
+    DATA_AOPS.0.get().cast_const()
+}
+
+/// # Safety
+///
+/// Called by the page cache as `address_space_operations::write_begin`
+/// (`write`, `splice` into a file, `symlink`), with a live mapping of one of
+/// our inodes, the inode locked; the other arguments are passed through.
+unsafe extern "C" fn write_begin(
+    file: *mut bindings::file,
+    mapping: *mut bindings::address_space,
+    pos: bindings::loff_t,
+    len: c_uint,
+    foliop: *mut *mut bindings::folio,
+    fsdata: *mut *mut c_void,
+) -> c_int {
+    // SAFETY: The mapping is live and its host is its inode (see above).
+    let inode = unsafe { Inode::from_raw((*mapping).host) };
+    let space = &inode.super_block().info().space;
+    // `pos` is below `s_maxbytes`, so not negative.
+    let index = pos as u64 >> bindings::PAGE_SHIFT;
+    let reserved = match space.reserve(inode, index) {
+        Ok(reserved) => reserved,
+        Err(e) => return e.to_errno(),
+    };
+    // SAFETY: `ram_aops` is a never-written exported table; its
+    // `write_begin` (`simple_write_begin`) gets the caller's arguments.
+    let ret = match unsafe { bindings::ram_aops.write_begin } {
+        // SAFETY: As above.
+        Some(write_begin) => unsafe { write_begin(file, mapping, pos, len, foliop, fsdata) },
+        None => kernel::error::code::EINVAL.to_errno(),
+    };
+    space.settle(inode, reserved);
+    ret
+}
+
+/// # Safety
+///
+/// Called by the VFS as `file_operations::read_iter` with a live request on
+/// an open file of ours; the arguments are passed through.
+unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged.
+    let ret = unsafe { bindings::generic_file_read_iter(iocb, to) };
+    // A read of a hole adds zeroed pages: count them.
+    // SAFETY: The request's file is live for the call.
+    let inode = unsafe { File::from_raw((*iocb).ki_filp) }.data_inode();
+    inode.super_block().info().space.settle(inode, false);
+    ret
+}
+
+/// # Safety
+///
+/// Called by the VFS as `file_operations::splice_read` with a live open file
+/// of ours; the arguments are passed through.
+unsafe extern "C" fn splice_read(
+    file: *mut bindings::file,
+    ppos: *mut bindings::loff_t,
+    pipe: *mut bindings::pipe_inode_info,
+    len: usize,
+    flags: c_uint,
+) -> isize {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged.
+    let ret = unsafe { bindings::filemap_splice_read(file, ppos, pipe, len, flags) };
+    // SAFETY: The file is live for the call.
+    let inode = unsafe { File::from_raw(file) }.data_inode();
+    inode.super_block().info().space.settle(inode, false);
+    ret
+}
+
+/// # Safety
+///
+/// Called by the VFS as `file_operations::mmap` with a live open file of ours
+/// and the new mapping, which nobody else sees yet.
+unsafe extern "C" fn mmap(file: *mut bindings::file, vma: *mut bindings::vm_area_struct) -> c_int {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged.
+    let ret = unsafe { bindings::generic_file_mmap(file, vma) };
+    if ret == 0 {
+        // SAFETY: The mapping is new and ours to set up (see above).
+        unsafe { (*vma).vm_ops = VM_OPERATIONS.as_ptr() };
+    }
+    ret
+}
+
+/// How the page-fault code reaches a mapped file of ours: the kernel's
+/// `generic_file_vm_ops` (which is not exported), with our `fault` around
+/// `filemap_fault`.
+static VM_OPERATIONS: StaticTable<bindings::vm_operations_struct> =
+    StaticTable(bindings::vm_operations_struct {
+        fault: Some(fault),
+        map_pages: Some(bindings::filemap_map_pages),
+        page_mkwrite: Some(bindings::filemap_page_mkwrite),
+        // SAFETY: All-zero is a valid `vm_operations_struct`: no callback.
+        ..unsafe { vfs::zeroed() }
+    });
+
+/// # Safety
+///
+/// Called by the page-fault code as `vm_operations_struct::fault` with a live
+/// fault on a mapping made by [`mmap`], whose file is live.
+unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
+    // SAFETY: The fault, its mapping and the mapping's file are live (see above).
+    let (inode, index) = unsafe {
+        let vmf = &(*vmf).__bindgen_anon_1;
+        (File::from_raw((*vmf.vma).vm_file).data_inode(), vmf.pgoff)
+    };
+    let space = &inode.super_block().info().space;
+    // A fault that needs a new page past `size=` gets SIGBUS, as on tmpfs.
+    let Ok(reserved) = space.reserve(inode, index as u64) else {
+        return bindings::vm_fault_reason_VM_FAULT_SIGBUS;
+    };
+    // SAFETY: The fault is the caller's own, passed on unchanged.
+    let ret = unsafe { bindings::filemap_fault(vmf) };
+    space.settle(inode, reserved);
+    ret
 }

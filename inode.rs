@@ -11,15 +11,98 @@
 //! A disk filesystem reads inodes from disk; a RAM filesystem only ever makes
 //! new ones, here, when the VFS asks a directory to create something (see
 //! `dir_ops.rs`) and once per mount for the root directory. Their data lives
-//! in the page cache through the kernel's `ram_aops`, which keeps pages in
-//! memory and never writes them anywhere.
+//! in the page cache through the kernel's `ram_aops` (wrapped in
+//! `file_ops.rs` to count pages), which keeps pages in memory and never
+//! writes them anywhere.
+//!
+//! The VFS's `struct inode` has no room for what a filesystem keeps of its
+//! own, so filesystems embed it in a bigger structure and give the VFS
+//! `alloc_inode` / `free_inode` to make and free that: ours is [`RamfsInode`],
+//! which adds the birth time, the xattrs and the page charge.
 
 use crate::{
     bindings, dir_ops, file_ops,
-    vfs::{self, Dentry, Inode, SuperBlock},
+    vfs::{self, Dentry, Inode, StaticTable, SuperBlock},
+    xattr,
 };
-use core::ptr::{self, NonNull};
-use kernel::{prelude::*, types::ARef};
+use core::{
+    ptr::{self, NonNull},
+    sync::atomic::AtomicUsize,
+};
+use kernel::{
+    ffi::{c_int, c_uint},
+    new_mutex,
+    prelude::*,
+    sync::Mutex,
+    types::{ARef, Opaque},
+};
+
+/// An inode of ours: the VFS's `struct inode` and what rust_ramfs keeps
+/// beside it.
+#[pin_data]
+pub(crate) struct RamfsInode {
+    /// When the inode was made (`statx`'s birth time).
+    btime: bindings::timespec64,
+    /// Page-cache pages charged to the mount's `size=` (see `space.rs`);
+    /// changed only under the mount's space lock.
+    pub(crate) pages_charged: AtomicUsize,
+    /// Extended attributes (see `xattr.rs`).
+    #[pin]
+    pub(crate) xattrs: Mutex<xattr::Xattrs>,
+    /// The VFS's part, which the VFS sees alone.
+    #[pin]
+    pub(crate) vfs_inode: Opaque<bindings::inode>,
+}
+
+/// # Safety
+///
+/// Called by the VFS as `super_operations::alloc_inode` (from `new_inode()`)
+/// with a live super block of ours.
+pub(crate) unsafe extern "C" fn alloc_inode(
+    _sb: *mut bindings::super_block,
+) -> *mut bindings::inode {
+    let mut btime = bindings::timespec64::default();
+    // SAFETY: `btime` is a valid, writable `timespec64`.
+    unsafe { bindings::ktime_get_coarse_real_ts64(&mut btime) };
+    let init = pin_init!(RamfsInode {
+        btime,
+        pages_charged: AtomicUsize::new(0),
+        xattrs <- new_mutex!(xattr::Xattrs::new(), "RamfsInode::xattrs"),
+        // What a filesystem's inode cache constructor does: the parts of an
+        // inode that `inode_init_always()` (run by the VFS next) leaves alone.
+        // SAFETY: `inode_init_once()` initialises the `struct inode` it is given.
+        vfs_inode <- Opaque::ffi_init(|inode| unsafe { bindings::inode_init_once(inode) }),
+    });
+    match KBox::pin_init(init, GFP_KERNEL) {
+        // SAFETY: The VFS keeps the inode where it is until `free_inode`,
+        // which frees it as the pinned box it was: it never moves.
+        Ok(inode) => unsafe { KBox::into_raw(Pin::into_inner_unchecked(inode)) }
+            .cast::<u8>()
+            .wrapping_add(core::mem::offset_of!(RamfsInode, vfs_inode))
+            .cast(),
+        Err(_) => ptr::null_mut(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `super_operations::free_inode` (after an RCU grace
+/// period) with an inode made by [`alloc_inode`] that nothing uses any more.
+pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
+    // SAFETY: The inode is the `vfs_inode` of a `RamfsInode` that
+    // `alloc_inode` leaked from a box, now ours again.
+    drop(unsafe { KBox::from_raw(RamfsInode::from_vfs(inode).cast_mut()) });
+}
+
+impl RamfsInode {
+    /// The `RamfsInode` around a VFS inode of ours.
+    pub(crate) fn from_vfs(inode: *const bindings::inode) -> *const RamfsInode {
+        inode
+            .cast::<u8>()
+            .wrapping_sub(core::mem::offset_of!(RamfsInode, vfs_inode))
+            .cast()
+    }
+}
 
 /// File-type bits of a mode, as `umode_t` (bindgen gives the macros as `u32`;
 /// every type bit fits in 16 bits).
@@ -41,8 +124,14 @@ pub(crate) fn new_inode(
     mode: bindings::umode_t,
     dev: bindings::dev_t,
 ) -> Result<ARef<Inode>> {
+    let space = &sb.info().space;
+    space.charge_inode()?;
     // SAFETY: `sb` is a live super block.
-    let inode = NonNull::new(unsafe { bindings::new_inode(sb.as_ptr()) }).ok_or(ENOSPC)?;
+    let Some(inode) = NonNull::new(unsafe { bindings::new_inode(sb.as_ptr()) }) else {
+        space.uncharge_inode();
+        return Err(ENOSPC);
+    };
+    // From here on, the inode's eviction gives the charge back.
     // SAFETY: `new_inode()` returns an inode holding one reference, which we
     // now own; `Inode` is transparent over `struct inode`.
     let inode: ARef<Inode> = unsafe { ARef::from_raw(inode.cast()) };
@@ -60,11 +149,10 @@ pub(crate) fn new_inode(
         bindings::inode_init_owner(ptr::addr_of_mut!(bindings::nop_mnt_idmap), raw, dir, mode);
 
         let mapping = (*raw).i_mapping;
-        (*mapping).a_ops = ptr::addr_of!(bindings::ram_aops);
+        (*mapping).a_ops = file_ops::data_aops();
         // `mapping_set_gfp_mask()`: page-cache pages may come from high memory.
         (*mapping).gfp_mask = bindings::GFP_HIGHUSER;
         vfs::mapping_set_unevictable(mapping);
-        bindings::simple_inode_init_ts(raw);
 
         match u32::from(mode) & bindings::S_IFMT {
             bindings::S_IFREG => {
@@ -81,15 +169,83 @@ pub(crate) fn new_inode(
             }
             bindings::S_IFLNK => {
                 // The target is stored in the page cache, read by libfs.
-                (*raw).i_op = ptr::addr_of!(bindings::page_symlink_inode_operations);
+                (*raw).i_op = SYMLINK_INODE_OPERATIONS.as_ptr();
                 bindings::inode_nohighmem(raw);
             }
             // FIFOs, sockets, character and block devices: the VFS routes
             // their opens to the pipe, socket or device code.
-            _ => bindings::init_special_inode(raw, mode, dev),
+            _ => {
+                bindings::init_special_inode(raw, mode, dev);
+                (*raw).i_op = SPECIAL_INODE_OPERATIONS.as_ptr();
+            }
         }
     }
+    // A new inode's times are all its birth time.
+    inode.init_times(inode.ramfs().btime);
     Ok(inode)
+}
+
+/// The inode operations of symbolic links: libfs reads the target from the
+/// page cache (`page_symlink_inode_operations`, plus ours for attributes).
+static SYMLINK_INODE_OPERATIONS: StaticTable<bindings::inode_operations> =
+    StaticTable(bindings::inode_operations {
+        get_link: Some(bindings::page_get_link),
+        getattr: Some(getattr),
+        listxattr: Some(xattr::listxattr),
+        // SAFETY: All-zero is a valid `inode_operations`: no callback.
+        ..unsafe { vfs::zeroed() }
+    });
+
+/// The inode operations of FIFOs, sockets and device nodes.
+static SPECIAL_INODE_OPERATIONS: StaticTable<bindings::inode_operations> =
+    StaticTable(bindings::inode_operations {
+        setattr: Some(file_ops::setattr),
+        getattr: Some(getattr),
+        listxattr: Some(xattr::listxattr),
+        // SAFETY: All-zero is a valid `inode_operations`: no callback.
+        ..unsafe { vfs::zeroed() }
+    });
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::getattr` (`stat`, `statx`) with a
+/// live path to an inode of ours and a `kstat` to fill, both held for the
+/// call.
+pub(crate) unsafe extern "C" fn getattr(
+    idmap: *mut bindings::mnt_idmap,
+    path: *const bindings::path,
+    stat: *mut bindings::kstat,
+    request_mask: u32,
+    flags: c_uint,
+) -> c_int {
+    // SAFETY: The arguments are the VFS's own, passed on unchanged: libfs
+    // fills in the attributes and the blocks the page cache holds.
+    let ret = unsafe { bindings::simple_getattr(idmap, path, stat, request_mask, flags) };
+    if ret != 0 {
+        return ret;
+    }
+    // SAFETY: The path and its dentry are live and positive (see above); the
+    // `kstat` is ours to fill during the call.
+    unsafe {
+        if let Some(inode) = Dentry::from_raw((*path).dentry).inode() {
+            (*stat).btime = inode.ramfs().btime;
+            (*stat).result_mask |= bindings::STATX_BTIME;
+        }
+    }
+    0
+}
+
+/// Gives back what an inode held of its mount's space: its pages (called
+/// once they are gone from the page cache), its xattrs and itself. Called
+/// when the inode is evicted.
+pub(crate) fn release_space(inode: &Inode) {
+    let space = &inode.super_block().info().space;
+    space.settle(inode, false);
+    let mut xattrs = inode.ramfs().xattrs.lock();
+    space.uncharge(xattr::total_charge(&xattrs));
+    *xattrs = xattr::Xattrs::new();
+    drop(xattrs);
+    space.uncharge_inode();
 }
 
 /// Lets a Linux security module label a new inode, named by `dentry` in

@@ -9,7 +9,7 @@
 //! 1. The VFS calls [`init_fs_context`]: we attach an empty
 //!    [`MountOptions`] and our mount-context operations to the new *mount
 //!    context* (`struct fs_context`).
-//! 2. For each option (`mode=0700`, `trace`) the VFS calls [`parse_param`],
+//! 2. For each option (`mode=0700`, `size=1g`, `trace`) the VFS calls [`parse_param`],
 //!    which uses the kernel's option parser (`fs_parser`) with our table
 //!    [`PARAMETERS`].
 //! 3. The VFS calls [`get_tree`]: `get_tree_nodev()` makes a new *super
@@ -23,9 +23,14 @@
 //! [`reconfigure`] applies it to the mounted super block.
 //!
 //! The rest is in `inode.rs` (making inodes), `dir_ops.rs` (directories),
-//! `file_ops.rs` (files) and `vfs.rs` (the typed layer over the C structures).
+//! `file_ops.rs` (files), `space.rs` (the `size=` and `nr_inodes=` limits),
+//! `xattr.rs` (extended attributes) and `vfs.rs` (the typed layer over the C
+//! structures).
 
-use core::ptr;
+use core::{
+    ptr,
+    sync::atomic::{AtomicU16, Ordering::Relaxed},
+};
 use kernel::{
     c_str,
     error::{from_result, to_result},
@@ -34,14 +39,17 @@ use kernel::{
     str::CStr,
     types::{ARef, Opaque},
 };
+use space::{Limits, Space};
 use trace::{trace, Trace};
 use vfs::{Inode, StaticTable, SuperBlock};
 
 mod dir_ops;
 mod file_ops;
 mod inode;
+mod space;
 mod trace;
 mod vfs;
+mod xattr;
 
 /// The C declarations this module uses: all of `kernel::bindings`, plus what
 /// 6.12's bindings lack (the mount API, a few macro constants), generated at
@@ -88,15 +96,33 @@ struct MountOptions {
     mode: Option<bindings::umode_t>,
     /// `trace` / `notrace`: log the VFS's calls (see `trace.rs`).
     trace: Option<bool>,
+    /// `size=`, in bytes (0: no limit).
+    size: Option<u64>,
+    /// `nr_inodes=` (0: no limit).
+    nr_inodes: Option<u64>,
 }
 
 /// What a mounted rust_ramfs keeps (`sb->s_fs_info`): made by [`fill_super`]
 /// from the options, freed by [`kill_sb`].
+#[pin_data]
 pub(crate) struct SuperInfo {
-    /// The root directory's permissions at mount time, for `/proc/mounts`.
-    mode: bindings::umode_t,
+    /// The root directory's permissions given by `mode=`, for `/proc/mounts`.
+    mode: AtomicU16,
     /// Whether the VFS's calls are logged.
     pub(crate) trace: Trace,
+    /// The limits and what is used (see `space.rs`).
+    #[pin]
+    pub(crate) space: Space,
+    /// The limits of a mount that names none, in this mount's user
+    /// namespace: `/proc/mounts` shows only limits that differ.
+    default_limits: Limits,
+}
+
+impl SuperInfo {
+    /// The root directory's permissions as `mode=` gave them.
+    fn mode(&self) -> bindings::umode_t {
+        self.mode.load(Relaxed)
+    }
 }
 
 /// The module: while it is loaded, the filesystem type is registered.
@@ -104,6 +130,9 @@ struct RustRamfs;
 
 impl kernel::Module for RustRamfs {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Module init runs once, before the type is registered, so
+        // no inode uses the table yet.
+        unsafe { file_ops::init_data_aops() };
         let fs_type = FS_TYPE.0.get();
         // With `owner` set, every super block holds a reference on this
         // module: `rmmod` fails ("in use") while a rust_ramfs is mounted.
@@ -151,9 +180,24 @@ static FS_TYPE: FileSystemType = FileSystemType(Opaque::new(bindings::file_syste
 const OPT_MODE: u8 = 0;
 /// See [`OPT_MODE`].
 const OPT_TRACE: u8 = 1;
+/// See [`OPT_MODE`].
+const OPT_SIZE: u8 = 2;
+/// See [`OPT_MODE`].
+const OPT_NR_INODES: u8 = 3;
+
+/// `fsparam_string(name, opt)`: an option whose value we parse ourselves.
+const fn string_parameter(name: &'static CStr, opt: u8) -> bindings::fs_parameter_spec {
+    bindings::fs_parameter_spec {
+        name: name.as_char_ptr(),
+        type_: Some(bindings::fs_param_is_string),
+        opt,
+        flags: 0,
+        data: ptr::null(),
+    }
+}
 
 /// The mount options, as the kernel's option parser (`fs_parser`) reads them.
-static PARAMETERS: StaticTable<[bindings::fs_parameter_spec; 3]> = StaticTable([
+static PARAMETERS: StaticTable<[bindings::fs_parameter_spec; 5]> = StaticTable([
     // `fsparam_u32oct("mode", OPT_MODE)`: a u32 written in octal.
     bindings::fs_parameter_spec {
         name: c_str!("mode").as_char_ptr(),
@@ -171,6 +215,10 @@ static PARAMETERS: StaticTable<[bindings::fs_parameter_spec; 3]> = StaticTable([
         flags: bindings::fs_param_neg_with_no as _,
         data: ptr::null(),
     },
+    // `size=` and `nr_inodes=` take suffixes (and `%`) that `fs_parser`'s
+    // number types do not: see [`parse_amount`].
+    string_parameter(c_str!("size"), OPT_SIZE),
+    string_parameter(c_str!("nr_inodes"), OPT_NR_INODES),
     // SAFETY: An all-zero entry (no name) ends the table.
     unsafe { vfs::zeroed() },
 ]);
@@ -189,8 +237,9 @@ static CONTEXT_OPERATIONS: StaticTable<bindings::fs_context_operations> =
 /// What the VFS asks of a mounted rust_ramfs as a whole.
 static SUPER_OPERATIONS: StaticTable<bindings::super_operations> =
     StaticTable(bindings::super_operations {
-        // libfs: block size and name length; no block counts (no limit).
-        statfs: Some(bindings::simple_statfs),
+        alloc_inode: Some(inode::alloc_inode),
+        free_inode: Some(inode::free_inode),
+        statfs: Some(space::statfs),
         // An inode whose last link and last user are gone is freed at once:
         // there is nowhere else to keep it.
         drop_inode: Some(bindings::generic_delete_inode),
@@ -284,7 +333,91 @@ unsafe extern "C" fn parse_param(
             options.trace = Some(!result.negated);
             0
         }
+        Ok(opt @ (OPT_SIZE | OPT_NR_INODES)) => {
+            // SAFETY: For a `fs_param_is_string` option the parser has checked
+            // that `string` is a non-empty C string, live for the call.
+            let text = unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) };
+            let size = opt == OPT_SIZE;
+            let ram = size.then(|| space::total_ram_pages() * space::PAGE_BYTES);
+            let value = parse_amount(text.as_bytes(), ram).and_then(|value| match size {
+                // Whole pages.
+                true => value.checked_next_multiple_of(space::PAGE_BYTES),
+                false => Some(value),
+            });
+            // The context's user namespace, compared by address only.
+            let initial_ns = ptr::eq(fc.user_ns, ptr::addr_of!(bindings::init_user_ns));
+            match value {
+                Some(0) if !initial_ns => invalid_option(
+                    fc,
+                    c_str!("size=0 and nr_inodes=0 (no limit) need the initial user namespace"),
+                ),
+                Some(value) => {
+                    *(if size {
+                        &mut options.size
+                    } else {
+                        &mut options.nr_inodes
+                    }) = Some(value);
+                    0
+                }
+                None if size => invalid_option(
+                    fc,
+                    c_str!("size= takes bytes with an optional k, m, g, t, p or e, or a % of RAM"),
+                ),
+                None => invalid_option(
+                    fc,
+                    c_str!("nr_inodes= takes a count with an optional k, m, g, t, p or e"),
+                ),
+            }
+        }
         _ => ENOPARAM.to_errno(),
+    }
+}
+
+/// Parses a size or a count as tmpfs does (with `memparse()`): a number in
+/// decimal, `0x` hexadecimal or `0` octal, then an optional suffix `k`, `m`,
+/// `g`, `t`, `p` or `e` (either case; each a factor of 1024), then, when a
+/// `percent_of` is given, an optional `%` taking that share of it. `None` for
+/// anything else, and (unlike `memparse()`) for a value that overflows.
+fn parse_amount(text: &[u8], percent_of: Option<u64>) -> Option<u64> {
+    let (radix, digits) = match text {
+        [b'0', b'x' | b'X', rest @ ..] if rest.first().is_some_and(u8::is_ascii_hexdigit) => {
+            (16, rest)
+        }
+        [b'0', ..] => (8, text),
+        _ => (10, text),
+    };
+    let count = digits
+        .iter()
+        .take_while(|&&c| char::from(c).is_digit(radix))
+        .count();
+    let (number, mut rest) = digits.split_at_checked(count)?;
+    if number.is_empty() {
+        return None;
+    }
+    let mut value = number.iter().try_fold(0u64, |value, &c| {
+        value
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(char::from(c).to_digit(radix)?))
+    })?;
+    if let Some((&suffix, after)) = rest.split_first() {
+        let shift = match suffix.to_ascii_lowercase() {
+            b'k' => Some(10),
+            b'm' => Some(20),
+            b'g' => Some(30),
+            b't' => Some(40),
+            b'p' => Some(50),
+            b'e' => Some(60),
+            _ => None,
+        };
+        if let Some(shift) = shift {
+            value = value.checked_mul(1 << shift)?;
+            rest = after;
+        }
+    }
+    match (rest, percent_of) {
+        ([], _) => Some(value),
+        ([b'%'], Some(whole)) => whole.checked_mul(value).map(|share| share / 100),
+        _ => None,
     }
 }
 
@@ -306,28 +439,39 @@ unsafe extern "C" fn fill_super(
     fc: *mut bindings::fs_context,
 ) -> c_int {
     // SAFETY: Both are live for the call; `fs_private` is our `MountOptions`.
-    let (sb, options) = unsafe {
+    // The user namespaces are compared by address only.
+    let (sb, options, initial_ns) = unsafe {
         (
             SuperBlock::from_raw(sb),
             &*(*fc).fs_private.cast::<MountOptions>(),
+            ptr::eq((*fc).user_ns, ptr::addr_of!(bindings::init_user_ns)),
         )
     };
     from_result(|| {
-        fill_super_fields(sb, options)?;
+        fill_super_fields(sb, options, initial_ns)?;
         Ok(0)
     })
 }
 
 /// Sets up a new super block: its limits, its [`SuperInfo`] and its root
 /// directory.
-fn fill_super_fields(sb: &SuperBlock, options: &MountOptions) -> Result {
-    let info = KBox::new(
-        SuperInfo {
-            mode: options.mode.unwrap_or(DEFAULT_MODE),
+fn fill_super_fields(sb: &SuperBlock, options: &MountOptions, initial_ns: bool) -> Result {
+    let default_limits = Limits::default_for(initial_ns);
+    let limits = Limits {
+        bytes: options.size.unwrap_or(default_limits.bytes),
+        inodes: options.nr_inodes.unwrap_or(default_limits.inodes),
+    };
+    let info = KBox::pin_init(
+        pin_init!(SuperInfo {
+            mode: AtomicU16::new(options.mode.unwrap_or(DEFAULT_MODE)),
             trace: Trace::new(options.trace.unwrap_or(false)),
-        },
+            space <- Space::new(limits),
+            default_limits,
+        }),
         GFP_KERNEL,
     )?;
+    // SAFETY: The info is freed as the box it is, in `kill_sb`; it never moves.
+    let info = KBox::into_raw(unsafe { Pin::into_inner_unchecked(info) });
     let raw = sb.as_ptr();
     // SAFETY: The super block is new and locked; nothing else reads these
     // fields before `fill_super` returns. From here on, `s_fs_info` is ours
@@ -340,9 +484,10 @@ fn fill_super_fields(sb: &SuperBlock, options: &MountOptions) -> Result {
         (*raw).s_op = SUPER_OPERATIONS.as_ptr();
         // Timestamps keep full nanoseconds.
         (*raw).s_time_gran = 1;
-        (*raw).s_fs_info = KBox::into_raw(info).cast();
+        (*raw).s_xattr = xattr::HANDLERS.as_ptr().cast();
+        (*raw).s_fs_info = info.cast();
     }
-    let mode = sb.info().mode | inode::S_IFDIR;
+    let mode = sb.info().mode() | inode::S_IFDIR;
     let root = inode::new_inode(sb, None, mode, 0)?;
     let ino = root.ino();
     // SAFETY: `d_make_root()` takes over the inode reference (and releases it
@@ -357,7 +502,7 @@ fn fill_super_fields(sb: &SuperBlock, options: &MountOptions) -> Result {
     trace!(
         sb,
         "fill_super(mode {:04o}) = root ino {}",
-        sb.info().mode,
+        sb.info().mode(),
         ino
     );
     Ok(())
@@ -375,13 +520,25 @@ unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
     // SAFETY: `fs_private` is our `MountOptions`, owned by the context.
     let options = unsafe { &*fc.fs_private.cast::<MountOptions>() };
     let info = sb.info();
-    // `mount -o remount` passes the mount's current options again; only a
-    // different mode is a request we cannot honour here.
-    if options.mode.is_some_and(|mode| mode != info.mode) {
-        return invalid_option(
-            fc,
-            c_str!("mode= applies at mount time; use chmod on the mount point"),
-        );
+    // The limits first: they are the only part that can be refused, and a
+    // refused remount changes nothing.
+    let current = info.space.limits();
+    let limits = Limits {
+        bytes: options.size.unwrap_or(current.bytes),
+        inodes: options.nr_inodes.unwrap_or(current.inodes),
+    };
+    if limits != current {
+        if let Err(why) = info.space.set_limits(limits) {
+            return invalid_option(fc, why);
+        }
+    }
+    // `mount -o remount` passes the mount's current options again: only a
+    // different mode changes the root directory.
+    if let Some(mode) = options.mode.filter(|&mode| mode != info.mode()) {
+        if let Some(root) = sb.root_inode() {
+            root.set_permissions(mode);
+        }
+        info.mode.store(mode, Relaxed);
     }
     if let Some(on) = options.trace {
         info.trace.set(on);
@@ -420,7 +577,8 @@ unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
     }
     // SAFETY: `kill_litter_super()` drops every dentry pinned by `dir_ops.rs`,
     // so every inode, then the super block's own state; the info is freed
-    // only after it, as the inodes' eviction reads it.
+    // only after it, as the inodes' eviction reads it. It was pinned in a box
+    // by `fill_super_fields`, which this frees.
     unsafe {
         bindings::kill_litter_super(sb);
         if !info.is_null() {
@@ -443,8 +601,10 @@ unsafe extern "C" fn evict_inode(inode: *mut bindings::inode) {
     // data, so this is where it goes), then mark the inode clear.
     unsafe {
         bindings::truncate_inode_pages_final(ptr::addr_of_mut!((*inode.as_ptr()).i_data));
-        bindings::clear_inode(inode.as_ptr());
     }
+    inode::release_space(inode);
+    // SAFETY: As above; the page cache is empty now.
+    unsafe { bindings::clear_inode(inode.as_ptr()) };
 }
 
 /// # Safety
@@ -457,10 +617,21 @@ unsafe extern "C" fn show_options(
 ) -> c_int {
     // SAFETY: `root` is live and so is its super block (see above).
     let info = unsafe { SuperBlock::from_raw((*root).d_sb) }.info();
+    let limits = info.space.limits();
     // SAFETY: `m` is live; each format takes what is passed after it.
     unsafe {
-        if info.mode != DEFAULT_MODE {
-            bindings::seq_printf(m, c_str!(",mode=%o").as_char_ptr(), c_uint::from(info.mode));
+        if info.mode() != DEFAULT_MODE {
+            bindings::seq_printf(
+                m,
+                c_str!(",mode=%o").as_char_ptr(),
+                c_uint::from(info.mode()),
+            );
+        }
+        if limits.bytes != info.default_limits.bytes {
+            bindings::seq_printf(m, c_str!(",size=%lluk").as_char_ptr(), limits.bytes / 1024);
+        }
+        if limits.inodes != info.default_limits.inodes {
+            bindings::seq_printf(m, c_str!(",nr_inodes=%llu").as_char_ptr(), limits.inodes);
         }
         if info.trace.enabled() {
             bindings::seq_printf(m, c_str!(",trace").as_char_ptr());

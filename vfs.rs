@@ -18,7 +18,7 @@
 //! `mapping_set_unevictable`, `finish_open_simple`, ...). The methods here
 //! re-express them over the fields they touch; each says which one it mirrors.
 
-use crate::bindings;
+use crate::{bindings, inode::RamfsInode};
 use core::{
     ptr::{self, NonNull},
     sync::atomic::{AtomicI64, AtomicUsize, Ordering},
@@ -60,6 +60,13 @@ impl<T> StaticTable<T> {
 pub(crate) const unsafe fn zeroed<T>() -> T {
     // SAFETY: The caller guarantees that the all-zero bit pattern is valid for `T`.
     unsafe { core::mem::zeroed() }
+}
+
+/// The error for an errno that `kernel::error::code` lacks (ENODATA...),
+/// given as bindgen gives the constant.
+pub(crate) fn errno(code: u32) -> Error {
+    // Errno values are small positive numbers.
+    Error::from_errno(-(code as c_int))
 }
 
 /// A VFS inode: the object that stands for one file, directory or node.
@@ -106,6 +113,79 @@ impl Inode {
         // an acquire load pairs with it, as `i_size_read()` does.
         unsafe { AtomicI64::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).i_size)) }
             .load(Ordering::Acquire)
+    }
+
+    /// The rust_ramfs part of this inode.
+    pub(crate) fn ramfs(&self) -> &RamfsInode {
+        // SAFETY: Every inode of ours is made by `inode::alloc_inode` inside a
+        // `RamfsInode`, which lives as long as the inode does.
+        unsafe { &*RamfsInode::from_vfs(self.as_ptr()) }
+    }
+
+    /// How many pages the inode's page cache holds (`mapping->nrpages`).
+    pub(crate) fn nr_pages(&self) -> usize {
+        // SAFETY: `i_mapping` is the inode's own `i_data`, live as long as the
+        // inode. The page cache changes `nrpages` under its lock; a lockless
+        // reader reads it once (`READ_ONCE()`), as a relaxed atomic load does.
+        unsafe {
+            AtomicUsize::from_ptr(ptr::addr_of_mut!((*(*self.as_ptr()).i_mapping).nrpages).cast())
+        }
+        .load(Ordering::Relaxed)
+    }
+
+    /// Whether the page cache holds page `index` of the file.
+    pub(crate) fn has_page(&self, index: u64) -> bool {
+        let shift = bindings::PAGE_SHIFT;
+        let start = index.saturating_mul(1 << shift);
+        let end = start.saturating_add((1 << shift) - 1);
+        // SAFETY: The mapping is live (see `nr_pages`); the lookup only reads
+        // the page cache, under RCU.
+        unsafe {
+            bindings::filemap_range_has_page(
+                (*self.as_ptr()).i_mapping,
+                i64::try_from(start).unwrap_or(i64::MAX),
+                i64::try_from(end).unwrap_or(i64::MAX),
+            )
+        }
+    }
+
+    /// Sets all of a new inode's times (access, modification, change) to `ts`.
+    ///
+    /// Only for a new inode that nobody else can see yet.
+    pub(crate) fn init_times(&self, ts: bindings::timespec64) {
+        let inode = self.as_ptr();
+        // `tv_nsec` is below one billion, so it fits the `u32` fields.
+        let nsec = ts.tv_nsec as u32;
+        // SAFETY: The inode is live and ours alone (see above).
+        unsafe {
+            (*inode).i_atime_sec = ts.tv_sec;
+            (*inode).i_atime_nsec = nsec;
+            (*inode).i_mtime_sec = ts.tv_sec;
+            (*inode).i_mtime_nsec = nsec;
+            (*inode).i_ctime_sec = ts.tv_sec;
+            (*inode).i_ctime_nsec = nsec;
+        }
+    }
+
+    /// Sets the change time to now: the inode's attributes changed.
+    pub(crate) fn touch_ctime(&self) {
+        // SAFETY: `self` is live; `inode_set_ctime_current()` sets `ctime`.
+        unsafe { bindings::inode_set_ctime_current(self.as_ptr()) };
+    }
+
+    /// Sets the permission bits (`chmod` without the checks) and the change
+    /// time, holding the inode's lock, as `notify_change()` would.
+    pub(crate) fn set_permissions(&self, mode: bindings::umode_t) {
+        let inode = self.as_ptr();
+        // SAFETY: `self` is live. `i_mode` and the times change under
+        // `i_rwsem`, taken here for writing (`inode_lock()`).
+        unsafe {
+            bindings::down_write(ptr::addr_of_mut!((*inode).i_rwsem));
+            let type_bits = (*inode).i_mode & bindings::S_IFMT as bindings::umode_t;
+            (*inode).i_mode = type_bits | mode;
+            bindings::inode_set_ctime_current(inode);
+            bindings::up_write(ptr::addr_of_mut!((*inode).i_rwsem));
+        }
     }
 
     /// Adds a hard link to the count (`inc_nlink()`).
@@ -255,6 +335,17 @@ impl SuperBlock {
         self.0.get()
     }
 
+    /// The root directory's inode.
+    pub(crate) fn root_inode(&self) -> Option<&Inode> {
+        // SAFETY: `s_root` is set by `fill_super` and stays until the super
+        // block goes; callers run while the mount is live.
+        let root = unsafe { (*self.as_ptr()).s_root };
+        // SAFETY: A non-null `s_root` is a live dentry (see above).
+        (!root.is_null())
+            .then(|| unsafe { Dentry::from_raw(root) })
+            .and_then(Dentry::inode)
+    }
+
     /// This mount's private information (`s_fs_info`).
     pub(crate) fn info(&self) -> &crate::SuperInfo {
         // SAFETY: `s_fs_info` is set to a `SuperInfo` by `sget_fc()` before
@@ -290,6 +381,13 @@ impl File {
         // SAFETY: `f_path` is set before the file reaches a filesystem callback
         // and holds a reference on the dentry for the file's lifetime.
         unsafe { Dentry::from_raw((*self.0.get()).f_path.dentry) }
+    }
+
+    /// The inode whose page cache holds the file's data (`f_mapping->host`).
+    pub(crate) fn data_inode(&self) -> &Inode {
+        // SAFETY: `f_mapping` is set at open and stays for the file's lifetime,
+        // as does its host inode, which the open file holds.
+        unsafe { Inode::from_raw((*(*self.0.get()).f_mapping).host) }
     }
 
     /// Binds a new, nameless inode to an `O_TMPFILE` file (`d_tmpfile()`),
@@ -355,7 +453,8 @@ macro_rules! assert_c_layout {
 }
 
 assert_c_layout! {
-    sizes: file_system_type, fs_context_operations, fs_parameter_spec, fs_parse_result, super_operations, inode_operations, file_operations;
+    sizes: file_system_type, fs_context_operations, fs_parameter_spec, fs_parse_result, super_operations,
+        inode_operations, file_operations, address_space_operations, vm_operations_struct, xattr_handler, kstatfs;
     offsets:
         file_system_type.name,
         file_system_type.fs_flags,
@@ -428,4 +527,51 @@ assert_c_layout! {
         fs_parse_result.negated,
         super_operations.evict_inode,
         inode.i_data,
+        super_operations.alloc_inode,
+        super_operations.free_inode,
+        super_block.s_xattr,
+        fs_context.user_ns,
+        inode.i_mode,
+        inode.i_rwsem,
+        inode.i_atime_sec,
+        inode.i_atime_nsec,
+        inode.i_ctime_sec,
+        inode.i_ctime_nsec,
+        address_space.host,
+        address_space.nrpages,
+        address_space_operations.write_begin,
+        inode_operations.get_link,
+        inode_operations.listxattr,
+        file.f_mapping,
+        kiocb.ki_filp,
+        vm_area_struct.vm_ops,
+        vm_area_struct.vm_file,
+        vm_operations_struct.fault,
+        vm_operations_struct.map_pages,
+        vm_operations_struct.page_mkwrite,
+        path.dentry,
+        dentry.d_parent,
+        kstat.result_mask,
+        kstat.btime,
+        kstatfs.f_blocks,
+        kstatfs.f_bfree,
+        kstatfs.f_bavail,
+        kstatfs.f_files,
+        kstatfs.f_ffree,
+        xattr_handler.prefix,
+        xattr_handler.get,
+        xattr_handler.set,
+        sysinfo.totalram,
+        sysinfo.mem_unit,
 }
+// The fields of `vm_fault` live in an anonymous struct, which bindgen names.
+const _: () = assert!(
+    core::mem::offset_of!(bindings::vm_fault, __bindgen_anon_1)
+        + core::mem::offset_of!(bindings::vm_fault__bindgen_ty_1, vma)
+        == bindings::OFFSET__vm_fault__vma
+);
+const _: () = assert!(
+    core::mem::offset_of!(bindings::vm_fault, __bindgen_anon_1)
+        + core::mem::offset_of!(bindings::vm_fault__bindgen_ty_1, pgoff)
+        == bindings::OFFSET__vm_fault__pgoff
+);

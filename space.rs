@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Bounded memory: the `size=` and `nr_inodes=` limits, and `statfs`.
+//!
+//! The C ramfs stores whatever it is given until the machine runs out of
+//! memory. A rust_ramfs mount can be given limits, as a tmpfs one: `size=`
+//! bounds the bytes it stores (the page-cache pages of its files and
+//! symlinks, the names and values of its xattrs), `nr_inodes=` the number of
+//! its inodes. Each mount keeps one [`Space`]: its limits and what it uses,
+//! under one spinlock, so that a check and the charge it allows are one step,
+//! and `remount` can refuse a limit below what is in use without racing a
+//! writer.
+//!
+//! Pages enter the page cache in the kernel's generic code, not ours. So they
+//! are counted from the mapping's own page count (`nrpages`): after each call
+//! that can add or remove pages (`write_begin`, a page fault, `read`, a
+//! truncate, eviction), [`Space::settle`] charges the difference between that
+//! count and what the inode was charged so far. That is exact whatever added
+//! or removed the page. To *refuse* a page before it is added, the write and
+//! fault paths first [`reserve`](Space::reserve) it, and `settle` gives the
+//! reservation back.
+//!
+//! One thing passes unrefused: `read()` of a hole puts a zeroed page in the
+//! page cache (as on the C ramfs). It is charged, but a read cannot sensibly
+//! fail with ENOSPC, so it may take the mount past its limit.
+
+use crate::{
+    bindings,
+    vfs::{Inode, SuperBlock},
+};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use kernel::{ffi::c_int, new_spinlock, prelude::*, sync::SpinLock};
+
+/// Bytes one page-cache page is charged.
+pub(crate) const PAGE_BYTES: u64 = bindings::PAGE_SIZE as u64;
+
+/// A mount's limits; 0 means no limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// `size=`, in bytes, a whole number of pages.
+    pub(crate) bytes: u64,
+    /// `nr_inodes=`.
+    pub(crate) inodes: u64,
+}
+
+impl Limits {
+    /// The limits of a mount that names none: none in the initial user
+    /// namespace, where only the administrator mounts and a ramfs is expected
+    /// to hold whatever it is given; half of RAM for data and one inode per
+    /// two pages of RAM in any other, so that an unprivileged user cannot
+    /// take the machine's memory (tmpfs's defaults).
+    pub(crate) fn default_for(initial_user_ns: bool) -> Self {
+        if initial_user_ns {
+            return Self {
+                bytes: 0,
+                inodes: 0,
+            };
+        }
+        let half = total_ram_pages() / 2;
+        Self {
+            bytes: half.saturating_mul(PAGE_BYTES),
+            inodes: half,
+        }
+    }
+}
+
+/// The machine's RAM in pages (what `totalram_pages()` returns in C).
+pub(crate) fn total_ram_pages() -> u64 {
+    // SAFETY: An all-zero `sysinfo` is valid; `si_meminfo()` fills it in.
+    let mut info: bindings::sysinfo = unsafe { core::mem::zeroed() };
+    // SAFETY: `info` is a valid, writable `sysinfo`.
+    unsafe { bindings::si_meminfo(&mut info) };
+    // `totalram` counts units of `mem_unit` bytes (one page).
+    (info.totalram as u64).saturating_mul(u64::from(info.mem_unit)) / PAGE_BYTES
+}
+
+/// What is in use, and the limits it is checked against.
+struct Usage {
+    limits: Limits,
+    /// Bytes charged: pages and xattrs, and reservations in flight.
+    bytes: u64,
+    /// Inodes charged, the root included.
+    inodes: u64,
+}
+
+/// What `statfs` reports, in pages and inodes.
+pub(crate) struct Counts {
+    /// Total and free blocks (pages).
+    pub(crate) blocks: u64,
+    pub(crate) blocks_free: u64,
+    /// Total and free inodes.
+    pub(crate) files: u64,
+    pub(crate) files_free: u64,
+}
+
+/// One mount's space: see the module documentation.
+#[pin_data]
+pub(crate) struct Space {
+    #[pin]
+    usage: SpinLock<Usage>,
+    /// Whether `size=` is set. Only a hint, read without the lock, that lets
+    /// an unlimited mount skip reservations; the lock decides.
+    limited: AtomicBool,
+}
+
+impl Space {
+    /// A new mount's space: nothing used yet.
+    pub(crate) fn new(limits: Limits) -> impl PinInit<Self> {
+        pin_init!(Self {
+            usage <- new_spinlock!(Usage { limits, bytes: 0, inodes: 0 }, "rust_ramfs::Space"),
+            limited: AtomicBool::new(limits.bytes != 0),
+        })
+    }
+
+    /// The current limits.
+    pub(crate) fn limits(&self) -> Limits {
+        self.usage.lock().limits
+    }
+
+    /// Sets new limits (`remount`), unless what is in use already exceeds
+    /// one of them: then nothing changes and the error says which.
+    pub(crate) fn set_limits(&self, limits: Limits) -> core::result::Result<(), &'static CStr> {
+        let mut usage = self.usage.lock();
+        if limits.bytes != 0 && usage.bytes > limits.bytes {
+            return Err(kernel::c_str!("size= is below what is stored now"));
+        }
+        if limits.inodes != 0 && usage.inodes > limits.inodes {
+            return Err(kernel::c_str!("nr_inodes= is below the inodes in use now"));
+        }
+        usage.limits = limits;
+        self.limited.store(limits.bytes != 0, Relaxed);
+        Ok(())
+    }
+
+    /// Charges one inode, or fails with ENOSPC at `nr_inodes=`.
+    pub(crate) fn charge_inode(&self) -> Result {
+        let mut usage = self.usage.lock();
+        if usage.limits.inodes != 0 && usage.inodes >= usage.limits.inodes {
+            return Err(ENOSPC);
+        }
+        usage.inodes += 1;
+        Ok(())
+    }
+
+    /// Gives back one inode's charge.
+    pub(crate) fn uncharge_inode(&self) {
+        let mut usage = self.usage.lock();
+        usage.inodes = usage.inodes.saturating_sub(1);
+    }
+
+    /// Charges `bytes` (an xattr, a reservation), or fails with ENOSPC when
+    /// they do not fit under `size=`.
+    pub(crate) fn charge(&self, bytes: u64) -> Result {
+        let mut usage = self.usage.lock();
+        let new = usage.bytes.checked_add(bytes).ok_or(ENOSPC)?;
+        if usage.limits.bytes != 0 && new > usage.limits.bytes {
+            return Err(ENOSPC);
+        }
+        usage.bytes = new;
+        Ok(())
+    }
+
+    /// Gives back `bytes` charged by [`Space::charge`].
+    pub(crate) fn uncharge(&self, bytes: u64) {
+        let mut usage = self.usage.lock();
+        usage.bytes = usage.bytes.saturating_sub(bytes);
+    }
+
+    /// Reserves the page that an access to `inode`'s page `index` is about to
+    /// add to the page cache: returns whether it reserved one (only on a
+    /// limited mount, and only when the page is not there yet), or ENOSPC.
+    /// Pass the result to [`Space::settle`] once the access is done.
+    pub(crate) fn reserve(&self, inode: &Inode, index: u64) -> Result<bool> {
+        if !self.limited.load(Relaxed) || inode.has_page(index) {
+            return Ok(false);
+        }
+        self.charge(PAGE_BYTES)?;
+        Ok(true)
+    }
+
+    /// Brings `inode`'s charge in line with the pages its page cache holds,
+    /// and gives back a page [`reserved`](Space::reserve) for the access.
+    pub(crate) fn settle(&self, inode: &Inode, reserved: bool) {
+        let charged = &inode.ramfs().pages_charged;
+        // `pages_charged` changes only under the lock; whoever changes the
+        // page count settles after it, so an equal count needs no work.
+        if !reserved && charged.load(Relaxed) == inode.nr_pages() {
+            return;
+        }
+        let mut usage = self.usage.lock();
+        let now = inode.nr_pages();
+        let before = charged.swap(now, Relaxed);
+        // A page count fits 52 bits on 64-bit machines, so its bytes fit a u64.
+        let bytes = |pages: usize| (pages as u64).saturating_mul(PAGE_BYTES);
+        if now >= before {
+            usage.bytes = usage.bytes.saturating_add(bytes(now - before));
+        } else {
+            usage.bytes = usage.bytes.saturating_sub(bytes(before - now));
+        }
+        if reserved {
+            usage.bytes = usage.bytes.saturating_sub(PAGE_BYTES);
+        }
+    }
+
+    /// The block and inode counts `statfs` reports. A limit is the total, as
+    /// on tmpfs; without one, what is free is what the machine has available
+    /// (`MemAvailable`), so that what is used is always exact.
+    pub(crate) fn counts(&self) -> Counts {
+        let (limits, bytes, inodes) = {
+            let usage = self.usage.lock();
+            (usage.limits, usage.bytes, usage.inodes)
+        };
+        let used_blocks = bytes.div_ceil(PAGE_BYTES);
+        // SAFETY: `si_mem_available()` only reads the memory statistics.
+        let available = u64::try_from(unsafe { bindings::si_mem_available() }).unwrap_or(0);
+        let (blocks, blocks_free) = match limits.bytes / PAGE_BYTES {
+            0 => (used_blocks.saturating_add(available), available),
+            total => (total, total.saturating_sub(used_blocks)),
+        };
+        let (files, files_free) = match limits.inodes {
+            0 => (inodes.saturating_add(available), available),
+            total => (total, total.saturating_sub(inodes)),
+        };
+        Counts {
+            blocks,
+            blocks_free,
+            files,
+            files_free,
+        }
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `super_operations::statfs` (`statfs()`, `df`) with a
+/// live dentry of ours and a `kstatfs` to fill, both held for the call.
+pub(crate) unsafe extern "C" fn statfs(
+    dentry: *mut bindings::dentry,
+    buf: *mut kernel::bindings::kstatfs,
+) -> c_int {
+    // SAFETY: The arguments are the VFS's own: libfs fills in the type,
+    // block size and name length.
+    let ret = unsafe { bindings::simple_statfs(dentry, buf) };
+    // SAFETY: The dentry and its super block are live (see above).
+    let counts = unsafe { SuperBlock::from_raw((*dentry).d_sb) }
+        .info()
+        .space
+        .counts();
+    // SAFETY: `buf` is a live `struct kstatfs`, ours to fill during the call;
+    // `kernel::bindings` declares it opaque, the module's bindings in full.
+    unsafe {
+        let buf = &mut *buf.cast::<bindings::kstatfs>();
+        buf.f_blocks = counts.blocks;
+        buf.f_bfree = counts.blocks_free;
+        buf.f_bavail = counts.blocks_free;
+        buf.f_files = counts.files;
+        buf.f_ffree = counts.files_free;
+    }
+    ret
+}

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Extended attributes: named values beside a file's data.
+//!
+//! `setxattr("user.colour", "blue")` attaches a value to an inode under a
+//! name. The VFS splits the name at its namespace prefix and calls the
+//! handler the super block lists for that prefix (`sb->s_xattr`): ours are
+//! `user.`, `trusted.` and `security.`; other prefixes get EOPNOTSUPP from
+//! the VFS. The VFS also checks, before we are called, who may do what (only
+//! regular files and directories take `user.` names; `trusted.` needs
+//! CAP_SYS_ADMIN; the LSM rules `security.`) and the limits (names of 255
+//! bytes, values of 64 KiB).
+//!
+//! A disk filesystem stores xattrs on disk; we keep them in the inode's Rust
+//! part (see `inode.rs`): a tree from full name to value, under a mutex.
+//! Names and values are charged to the mount's `size=` (see `space.rs`).
+//! overlayfs keeps its bookkeeping in `trusted.overlay.*` xattrs of its upper
+//! layer: these are what let rust_ramfs be one.
+
+use crate::{
+    bindings,
+    vfs::{errno, Dentry, Inode, StaticTable},
+};
+use core::{ffi::c_void, ptr};
+use kernel::{
+    ffi::{c_char, c_int},
+    prelude::*,
+    rbtree::RBTree,
+    str::CStr,
+};
+
+/// Longest full name (prefix included), as the VFS limits it.
+const NAME_MAX: usize = bindings::XATTR_NAME_MAX as usize;
+
+/// A full xattr name (`user.colour`), held inline so that a lookup needs no
+/// allocation. Names have no NUL bytes, so comparing the zero-padded arrays
+/// orders names as strings.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Name {
+    bytes: [u8; NAME_MAX],
+    len: usize,
+}
+
+impl Name {
+    /// `prefix` followed by `suffix`, or ERANGE (the VFS's error for a name
+    /// that is too long).
+    fn new(prefix: &[u8], suffix: &[u8]) -> Result<Self> {
+        let len = prefix.len() + suffix.len();
+        if len > NAME_MAX {
+            return Err(ERANGE);
+        }
+        let mut bytes = [0; NAME_MAX];
+        for (to, from) in bytes
+            .iter_mut()
+            .zip(Iterator::chain(prefix.iter(), suffix.iter()))
+        {
+            *to = *from;
+        }
+        Ok(Self { bytes, len })
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+/// One inode's xattrs: full name to value.
+pub(crate) type Xattrs = RBTree<Name, KVVec<u8>>;
+
+/// Bytes an xattr is charged to `size=`: its name and its value.
+fn charge_of(name: &Name, value_len: usize) -> u64 {
+    (name.len + value_len) as u64
+}
+
+/// Bytes all of `xattrs` are charged (given back when the inode goes).
+pub(crate) fn total_charge(xattrs: &Xattrs) -> u64 {
+    xattrs
+        .iter()
+        .map(|(name, value)| charge_of(name, value.len()))
+        .sum()
+}
+
+/// Whether the caller may see `trusted.` names (as `simple_xattr_list()`).
+fn sees_trusted() -> bool {
+    // SAFETY: `init_user_ns` is a static; the check reads the caller's
+    // credentials only.
+    unsafe {
+        bindings::ns_capable_noaudit(
+            ptr::addr_of_mut!(bindings::init_user_ns),
+            bindings::CAP_SYS_ADMIN as c_int,
+        )
+    }
+}
+
+/// `getxattr()`: copies the value of `name` to `buffer` (or, with an empty
+/// buffer, only returns its length).
+fn get(inode: &Inode, name: &Name, buffer: &mut [u8]) -> Result<usize> {
+    let xattrs = inode.ramfs().xattrs.lock();
+    let value = xattrs.get(name).ok_or_else(|| errno(bindings::ENODATA))?;
+    if buffer.is_empty() {
+        return Ok(value.len());
+    }
+    buffer
+        .get_mut(..value.len())
+        .ok_or(ERANGE)?
+        .copy_from_slice(value);
+    Ok(value.len())
+}
+
+/// `setxattr()` (`value` is `Some`) and `removexattr()` (`None`), with the
+/// `XATTR_CREATE` / `XATTR_REPLACE` flags.
+fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result {
+    let space = &inode.super_block().info().space;
+    // Allocate before taking the lock: the value may be 64 KiB.
+    let new_value = match value {
+        Some(value) => {
+            let mut copy = KVVec::with_capacity(value.len(), GFP_KERNEL)?;
+            copy.extend_from_slice(value, GFP_KERNEL)?;
+            Some(copy)
+        }
+        None => None,
+    };
+    let create_only = flags & bindings::XATTR_CREATE as c_int != 0;
+    let replace_only = flags & bindings::XATTR_REPLACE as c_int != 0;
+    let mut xattrs = inode.ramfs().xattrs.lock();
+    let old_len = xattrs.get(&name).map(|old| old.len());
+    match (new_value, old_len) {
+        (None, None) => return Err(errno(bindings::ENODATA)),
+        (None, Some(old_len)) => {
+            xattrs.remove(&name);
+            space.uncharge(charge_of(&name, old_len));
+        }
+        (Some(_), Some(_)) if create_only => return Err(EEXIST),
+        (Some(_), None) if replace_only => return Err(errno(bindings::ENODATA)),
+        (Some(new_value), Some(old_len)) => {
+            let new_len = new_value.len();
+            if new_len > old_len {
+                space.charge((new_len - old_len) as u64)?;
+            } else {
+                space.uncharge((old_len - new_len) as u64);
+            }
+            if let Some(slot) = xattrs.get_mut(&name) {
+                *slot = new_value;
+            }
+        }
+        (Some(new_value), None) => {
+            let charge = charge_of(&name, new_value.len());
+            space.charge(charge)?;
+            if let Err(e) = xattrs.try_create_and_insert(name, new_value, GFP_KERNEL) {
+                space.uncharge(charge);
+                return Err(e);
+            }
+        }
+    }
+    drop(xattrs);
+    inode.touch_ctime();
+    Ok(())
+}
+
+/// `listxattr()`: the names the caller may see, each followed by a NUL, in
+/// `buffer` (or, with an empty buffer, only their total length).
+fn list(inode: &Inode, buffer: &mut [u8]) -> Result<usize> {
+    let trusted = sees_trusted();
+    let xattrs = inode.ramfs().xattrs.lock();
+    let visible = xattrs
+        .keys()
+        .map(Name::as_bytes)
+        .filter(|name| trusted || !name.starts_with(without_nul(bindings::XATTR_TRUSTED_PREFIX)));
+    let mut len = 0;
+    for name in visible {
+        let end = len + name.len() + 1;
+        if !buffer.is_empty() {
+            let slot = buffer.get_mut(len..end).ok_or(ERANGE)?;
+            let (text, nul) = slot.split_at_mut(name.len());
+            text.copy_from_slice(name);
+            nul.fill(0);
+        }
+        len = end;
+    }
+    Ok(len)
+}
+
+/// A C string literal from the bindings, without its NUL.
+fn without_nul(literal: &'static [u8]) -> &'static [u8] {
+    literal.split_last().map_or(literal, |(_, text)| text)
+}
+
+/// The handlers of the three namespaces we store, as `sb->s_xattr` lists
+/// them (a null-terminated array of pointers).
+pub(crate) static HANDLERS: StaticTable<[*const bindings::xattr_handler; 4]> = StaticTable([
+    USER.as_ptr(),
+    TRUSTED.as_ptr(),
+    SECURITY.as_ptr(),
+    ptr::null(),
+]);
+
+/// A handler for the names starting with `prefix` (a NUL-terminated literal).
+const fn handler(prefix: &'static [u8]) -> StaticTable<bindings::xattr_handler> {
+    StaticTable(bindings::xattr_handler {
+        name: ptr::null(),
+        prefix: prefix.as_ptr().cast::<c_char>(),
+        flags: 0,
+        // Only `generic_listxattr()` asks this; we list names ourselves.
+        list: None,
+        get: Some(get_callback),
+        set: Some(set_callback),
+    })
+}
+
+static USER: StaticTable<bindings::xattr_handler> = handler(bindings::XATTR_USER_PREFIX);
+static TRUSTED: StaticTable<bindings::xattr_handler> = handler(bindings::XATTR_TRUSTED_PREFIX);
+static SECURITY: StaticTable<bindings::xattr_handler> = handler(bindings::XATTR_SECURITY_PREFIX);
+
+/// The handler's prefix, without its NUL.
+///
+/// # Safety
+///
+/// `handler` must be one of ours (a static with a literal prefix).
+unsafe fn prefix<'a>(handler: *const bindings::xattr_handler) -> &'a [u8] {
+    // SAFETY: Ours have a `'static` NUL-terminated prefix (see above).
+    unsafe { CStr::from_char_ptr((*handler).prefix) }.as_bytes()
+}
+
+/// # Safety
+///
+/// Called by the VFS as `xattr_handler::get` with one of our handlers, a live
+/// inode of ours, the name after the prefix (a C string) and a buffer of
+/// `size` writable bytes (null when `size` is 0).
+unsafe extern "C" fn get_callback(
+    handler: *const bindings::xattr_handler,
+    _dentry: *mut bindings::dentry,
+    inode: *mut bindings::inode,
+    name: *const c_char,
+    buffer: *mut c_void,
+    size: usize,
+) -> c_int {
+    // SAFETY: See above.
+    let (inode, suffix) = unsafe { (Inode::from_raw(inode), CStr::from_char_ptr(name)) };
+    let buffer: &mut [u8] = if size == 0 || buffer.is_null() {
+        &mut []
+    } else {
+        // SAFETY: The VFS passes `size` writable bytes, ours for the call.
+        unsafe { core::slice::from_raw_parts_mut(buffer.cast(), size) }
+    };
+    // SAFETY: `handler` is one of ours.
+    let name = Name::new(unsafe { prefix(handler) }, suffix.as_bytes());
+    match name.and_then(|name| get(inode, &name, buffer)) {
+        // A value is at most 64 KiB (XATTR_SIZE_MAX).
+        Ok(len) => c_int::try_from(len).unwrap_or(c_int::MAX),
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `xattr_handler::set` with one of our handlers, a live
+/// inode of ours whose `i_rwsem` is held, the name after the prefix (a C
+/// string) and `value`: `size` readable bytes, or null for a removal.
+unsafe extern "C" fn set_callback(
+    handler: *const bindings::xattr_handler,
+    _idmap: *mut bindings::mnt_idmap,
+    _dentry: *mut bindings::dentry,
+    inode: *mut bindings::inode,
+    name: *const c_char,
+    value: *const c_void,
+    size: usize,
+    flags: c_int,
+) -> c_int {
+    // SAFETY: See above.
+    let (inode, suffix) = unsafe { (Inode::from_raw(inode), CStr::from_char_ptr(name)) };
+    let value: Option<&[u8]> = match (value.is_null(), size) {
+        (true, _) => None,
+        (false, 0) => Some(&[]),
+        // SAFETY: The VFS passes `size` readable bytes for the call.
+        (false, _) => Some(unsafe { core::slice::from_raw_parts(value.cast(), size) }),
+    };
+    // SAFETY: `handler` is one of ours.
+    let name = Name::new(unsafe { prefix(handler) }, suffix.as_bytes());
+    match name.and_then(|name| set(inode, name, value, flags)) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::listxattr` with a live, positive
+/// dentry of ours and a buffer of `size` writable bytes (null when 0).
+pub(crate) unsafe extern "C" fn listxattr(
+    dentry: *mut bindings::dentry,
+    buffer: *mut c_char,
+    size: usize,
+) -> isize {
+    // SAFETY: See above.
+    let Some(inode) = (unsafe { Dentry::from_raw(dentry) }).inode() else {
+        return ENOENT.to_errno() as isize;
+    };
+    let buffer: &mut [u8] = if size == 0 || buffer.is_null() {
+        &mut []
+    } else {
+        // SAFETY: The VFS passes `size` writable bytes, ours for the call.
+        unsafe { core::slice::from_raw_parts_mut(buffer.cast(), size) }
+    };
+    match list(inode, buffer) {
+        Ok(len) => isize::try_from(len).unwrap_or(isize::MAX),
+        Err(e) => e.to_errno() as isize,
+    }
+}
