@@ -22,6 +22,8 @@
 const loff_t RUST_CONST_HELPER_MAX_LFS_FILESIZE = MAX_LFS_FILESIZE;
 const gfp_t RUST_CONST_HELPER_GFP_HIGHUSER = GFP_HIGHUSER;
 const unsigned int RUST_CONST_HELPER_AS_UNEVICTABLE = AS_UNEVICTABLE;
+const slab_flags_t RUST_CONST_HELPER_SLAB_RECLAIM_ACCOUNT = SLAB_RECLAIM_ACCOUNT;
+const slab_flags_t RUST_CONST_HELPER_SLAB_ACCOUNT = SLAB_ACCOUNT;
 
 /*
  * Layout checks. bindgen's Rust structs are only right if they match what the

@@ -27,9 +27,10 @@ use crate::{
 };
 use core::{
     ptr::{self, NonNull},
-    sync::atomic::AtomicUsize,
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering::Relaxed},
 };
 use kernel::{
+    c_str,
     ffi::{c_int, c_uint},
     new_mutex,
     prelude::*,
@@ -54,6 +55,45 @@ pub(crate) struct RamfsInode {
     pub(crate) vfs_inode: Opaque<bindings::inode>,
 }
 
+/// The slab cache [`RamfsInode`]s come from, as each filesystem has its own
+/// (the C ramfs uses the VFS's `inode_cache`): objects of exactly our size,
+/// charged to the memory cgroup of whoever creates them.
+static INODE_CACHE: AtomicPtr<bindings::kmem_cache> = AtomicPtr::new(ptr::null_mut());
+
+/// Creates [`INODE_CACHE`], at module load.
+pub(crate) fn create_inode_cache() -> Result {
+    let mut args = bindings::kmem_cache_args {
+        align: core::mem::align_of::<RamfsInode>() as c_uint,
+        ..Default::default()
+    };
+    let size = c_uint::try_from(core::mem::size_of::<RamfsInode>()).map_err(|_| EINVAL)?;
+    // SAFETY: The name is a static string; `args` is valid for the call.
+    let cache = unsafe {
+        bindings::__kmem_cache_create_args(
+            c_str!("rust_ramfs_inode_cache").as_char_ptr(),
+            size,
+            &mut args,
+            bindings::SLAB_RECLAIM_ACCOUNT | bindings::SLAB_ACCOUNT,
+        )
+    };
+    if cache.is_null() {
+        return Err(ENOMEM);
+    }
+    INODE_CACHE.store(cache, Relaxed);
+    Ok(())
+}
+
+/// Destroys [`INODE_CACHE`], at module unload.
+///
+/// # Safety
+///
+/// No inode of ours may be left, nor an RCU callback that frees one queued
+/// (`rcu_barrier()` waits for those).
+pub(crate) unsafe fn destroy_inode_cache() {
+    // SAFETY: Every object has gone back to the cache (see above).
+    unsafe { bindings::kmem_cache_destroy(INODE_CACHE.swap(ptr::null_mut(), Relaxed)) };
+}
+
 /// # Safety
 ///
 /// Called by the VFS as `super_operations::alloc_inode` (from `new_inode()`)
@@ -73,14 +113,24 @@ pub(crate) unsafe extern "C" fn alloc_inode(
         // SAFETY: `inode_init_once()` initialises the `struct inode` it is given.
         vfs_inode <- Opaque::ffi_init(|inode| unsafe { bindings::inode_init_once(inode) }),
     });
-    match KBox::pin_init(init, GFP_KERNEL) {
-        // SAFETY: The VFS keeps the inode where it is until `free_inode`,
-        // which frees it as the pinned box it was: it never moves.
-        Ok(inode) => unsafe { KBox::into_raw(Pin::into_inner_unchecked(inode)) }
-            .cast::<u8>()
-            .wrapping_add(core::mem::offset_of!(RamfsInode, vfs_inode))
-            .cast(),
-        Err(_) => ptr::null_mut(),
+    let cache = INODE_CACHE.load(Relaxed);
+    // SAFETY: The cache exists while the filesystem is registered; its objects
+    // have the size and alignment of a `RamfsInode`.
+    let inode = unsafe { bindings::kmem_cache_alloc_noprof(cache, bindings::GFP_KERNEL) }
+        .cast::<RamfsInode>();
+    if inode.is_null() {
+        return ptr::null_mut();
+    }
+    // SAFETY: `inode` is free memory for a `RamfsInode`, which stays where it
+    // is (pinned) until `free_inode` drops it there. No part of `init` fails,
+    // but if one did, its fields would have been dropped and the memory is
+    // given back.
+    unsafe {
+        if init.__pinned_init(inode).is_err() {
+            bindings::kmem_cache_free(cache, inode.cast());
+            return ptr::null_mut();
+        }
+        (*inode).vfs_inode.get()
     }
 }
 
@@ -89,9 +139,14 @@ pub(crate) unsafe extern "C" fn alloc_inode(
 /// Called by the VFS as `super_operations::free_inode` (after an RCU grace
 /// period) with an inode made by [`alloc_inode`] that nothing uses any more.
 pub(crate) unsafe extern "C" fn free_inode(inode: *mut bindings::inode) {
+    let inode = RamfsInode::from_vfs(inode).cast_mut();
     // SAFETY: The inode is the `vfs_inode` of a `RamfsInode` that
-    // `alloc_inode` leaked from a box, now ours again.
-    drop(unsafe { KBox::from_raw(RamfsInode::from_vfs(inode).cast_mut()) });
+    // `alloc_inode` made in the cache, now unused: drop it where it is and
+    // give its memory back.
+    unsafe {
+        ptr::drop_in_place(inode);
+        bindings::kmem_cache_free(INODE_CACHE.load(Relaxed), inode.cast());
+    }
 }
 
 impl RamfsInode {

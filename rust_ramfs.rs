@@ -139,10 +139,14 @@ impl kernel::Module for RustRamfs {
         // SAFETY: Module init runs once, before the type is registered, so
         // nothing else reads `FS_TYPE` yet.
         unsafe { (*fs_type).owner = module.as_ptr() };
+        inode::create_inode_cache()?;
         // SAFETY: `FS_TYPE` is a static, so it outlives the registration, which
-        // `drop` undoes. Registration is the last step of init, so a failure
-        // leaves nothing behind.
-        to_result(unsafe { bindings::register_filesystem(fs_type) })?;
+        // `drop` undoes. Registration is the last step of init.
+        if let Err(e) = to_result(unsafe { bindings::register_filesystem(fs_type) }) {
+            // SAFETY: Unregistered, no inode was ever made.
+            unsafe { inode::destroy_inode_cache() };
+            return Err(e);
+        }
         Ok(RustRamfs)
     }
 }
@@ -153,6 +157,15 @@ impl Drop for RustRamfs {
         // holds a module reference, so the module cannot be unloaded before
         // the last one is gone.
         unsafe { bindings::unregister_filesystem(FS_TYPE.0.get()) };
+        // The VFS frees inodes after an RCU grace period, by calling
+        // `inode::free_inode`: wait for those still queued before the
+        // module's code goes away.
+        // SAFETY: `rcu_barrier()` only waits; we hold no RCU read lock. After
+        // it, no inode of ours is left anywhere.
+        unsafe {
+            bindings::rcu_barrier();
+            inode::destroy_inode_cache();
+        }
     }
 }
 
