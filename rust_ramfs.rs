@@ -403,7 +403,7 @@ fn parse_amount(text: &[u8], percent_of: Option<u64>) -> Option<u64> {
         .iter()
         .take_while(|&&c| char::from(c).is_digit(radix))
         .count();
-    let (number, mut rest) = digits.split_at_checked(count)?;
+    let (number, mut rest) = (digits.get(..count)?, digits.get(count..)?);
     if number.is_empty() {
         return None;
     }
