@@ -40,9 +40,10 @@ ramfs_require_ko() {
 
 ramfs_loaded() { [ -d "/sys/module/$RAMFS_NAME" ]; }
 
-# Load the module unless it is loaded already.
+# Load the module unless it is loaded already (or a script running beside
+# this one loads it meanwhile: insmod then fails "File exists").
 ramfs_load() {
-	ramfs_loaded || insmod "$RAMFS_KO"
+	ramfs_loaded || insmod "$RAMFS_KO" || ramfs_loaded
 }
 
 ramfs_unload() {
