@@ -114,8 +114,7 @@ whiteout_inodes() {
 	sysop rename "$d/a" "$d/b" WHITEOUT \; create "$d/c"
 	find "$d" -mindepth 1 -printf '%P %y\n' | LC_ALL=C sort | paste -sd' ' -
 	stat -f -c 'files=%c ffree=%d' "$d"
-	# (busy beside stress-ng's fanotify stressor: then at exit)
-	fs_umount "$d" 2>/dev/null || true
+	fs_umount "$d"
 }
 
 # --- overlayfs --------------------------------------------------------------------
@@ -190,16 +189,10 @@ upper_facts() {
 }
 
 # again BASE: unmount the overlay and mount it again; its merged view.
-# (Beside stress-ng, whose fanotify stressor holds files of every mount open
-# for a moment, umount may find it busy: try again.)
 again() {
-	local m _
+	local m
 	m=$(merged_of "$1")
-	for _ in $(seq 20); do
-		! fs_umount "$m" 2>/dev/null || break
-		sleep 0.5
-	done
-	! mountpoint -q "$m" && mount -t overlay overlay -o "lowerdir=$L,upperdir=$1/upper,workdir=$1/work" "$m" &&
+	fs_umount "$m" && ! mountpoint -q "$m" && mount -t overlay overlay -o "lowerdir=$L,upperdir=$1/upper,workdir=$1/work" "$m" &&
 		_MOUNTS+=("$m") && tree "$m"
 }
 

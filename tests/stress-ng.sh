@@ -32,11 +32,15 @@ LOGS=$(suite_results_begin stress-ng)
 
 # run_stress FS: run the filesystem class on a fresh FS from inside it;
 # its exit status in $SCRATCH/FS.rc, "STRESSOR STATUS" lines in
-# $SCRATCH/FS.status.
+# $SCRATCH/FS.status. stress-ng runs in a mount namespace of its own: its
+# fanotify stressor marks every mount it can see and its bind-mount
+# stressor copies them, which would make the umounts of the scripts running
+# beside it fail EBUSY.
 run_stress() {
 	local fs=$1 mnt=$SCRATCH/$1 log=$LOGS/stress-ng-$1.log start=$SECONDS rc=0
 	if fs_mount "$fs" "$mnt"; then
-		run_bounded "$RUN_LIMIT" "$log" env -C "$mnt" "$STRESS_NG" --class filesystem \
+		run_bounded "$RUN_LIMIT" "$log" unshare --mount --propagation private \
+			env -C "$mnt" "$STRESS_NG" --class filesystem \
 			--seq 1 -t "$SECS" --verify --metrics-brief --exclude binderfs,verity,fiemap \
 			--temp-path "$mnt" --yaml "$LOGS/stress-ng-$fs.yaml" || rc=$?
 		fs_umount "$mnt" || echo "# $fs: cannot unmount after stress-ng"
