@@ -3,7 +3,9 @@
 //! Watching the VFS call a filesystem: the `trace` mount option.
 //!
 //! `mount -t rust_ramfs -o trace none /mnt` makes every call the VFS makes
-//! into this module's code log one line to the kernel log (`dmesg`), e.g.
+//! into this module's namespace and mount code (lookup, create, link,
+//! rename, setattr, fill_super, evict...) log one line to the kernel log
+//! (`dmesg`), e.g.
 //!
 //! ```text
 //! rust_ramfs: lookup(dir 1, "d") = negative
@@ -13,7 +15,9 @@
 //! What is *not* logged is the lesson: `read`, `write` and `mmap` go straight
 //! from the VFS to the kernel's generic page-cache code (see `file_ops.rs`),
 //! and a name already in the dentry cache is found without asking us. So
-//! `cat /mnt/d/f` logs nothing at all.
+//! `cat /mnt/d/f` logs nothing at all. (The page-counting wrappers on that
+//! path, `stat`, `statfs` and the xattr calls are not logged either: they
+//! come too often to read, and teach nothing about the VFS's structure.)
 //!
 //! Tracing is off by default and then costs one relaxed atomic load per
 //! callback. It is rate-limited per mount, so `cp -r` of a big tree cannot
