@@ -121,10 +121,10 @@ pub(crate) unsafe extern "C" fn alloc_inode(
     if inode.is_null() {
         return ptr::null_mut();
     }
-    // SAFETY: `inode` is free memory for a `RamfsInode`, which stays where it
-    // is (pinned) until `free_inode` drops it there. No part of `init` fails,
-    // but if one did, its fields would have been dropped and the memory is
-    // given back.
+    // No part of `init` fails; if one did, it would have dropped what it had
+    // made, and the memory goes back to the cache.
+    // SAFETY: `inode` is free memory for a `RamfsInode`, pinned until
+    // `free_inode` drops it in place.
     unsafe {
         if init.__pinned_init(inode).is_err() {
             bindings::kmem_cache_free(cache, inode.cast());

@@ -588,10 +588,10 @@ unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
         // SAFETY: As above, and `info` is valid until freed below.
         trace!(unsafe { SuperBlock::from_raw(sb) }, "kill_sb()");
     }
-    // SAFETY: `kill_litter_super()` drops every dentry pinned by `dir_ops.rs`,
-    // so every inode, then the super block's own state; the info is freed
-    // only after it, as the inodes' eviction reads it. It was pinned in a box
-    // by `fill_super_fields`, which this frees.
+    // `kill_litter_super()` drops every dentry pinned by `dir_ops.rs`, so
+    // every inode, then the super block's own state; the inodes' eviction
+    // reads the info, so it is freed after.
+    // SAFETY: `sb` is ours to kill; `info` is the box `fill_super_fields` made.
     unsafe {
         bindings::kill_litter_super(sb);
         if !info.is_null() {

@@ -221,6 +221,21 @@ unsafe fn prefix<'a>(handler: *const bindings::xattr_handler) -> &'a [u8] {
     unsafe { CStr::from_char_ptr((*handler).prefix) }.as_bytes()
 }
 
+/// The caller's buffer as a slice: empty for a length query (`size` 0).
+///
+/// # Safety
+///
+/// Unless `size` is 0, `buffer` points to `size` bytes that are ours to write
+/// for `'a`.
+unsafe fn out_buffer<'a>(buffer: *mut u8, size: usize) -> &'a mut [u8] {
+    if size == 0 || buffer.is_null() {
+        &mut []
+    } else {
+        // SAFETY: See above.
+        unsafe { core::slice::from_raw_parts_mut(buffer, size) }
+    }
+}
+
 /// # Safety
 ///
 /// Called by the VFS as `xattr_handler::get` with one of our handlers, a live
@@ -236,12 +251,8 @@ unsafe extern "C" fn get_callback(
 ) -> c_int {
     // SAFETY: See above.
     let (inode, suffix) = unsafe { (Inode::from_raw(inode), CStr::from_char_ptr(name)) };
-    let buffer: &mut [u8] = if size == 0 || buffer.is_null() {
-        &mut []
-    } else {
-        // SAFETY: The VFS passes `size` writable bytes, ours for the call.
-        unsafe { core::slice::from_raw_parts_mut(buffer.cast(), size) }
-    };
+    // SAFETY: The VFS passes `size` writable bytes, ours for the call.
+    let buffer = unsafe { out_buffer(buffer.cast(), size) };
     // SAFETY: `handler` is one of ours.
     let name = Name::new(unsafe { prefix(handler) }, suffix.as_bytes());
     match name.and_then(|name| get(inode, &name, buffer)) {
@@ -295,12 +306,8 @@ pub(crate) unsafe extern "C" fn listxattr(
     let Some(inode) = (unsafe { Dentry::from_raw(dentry) }).inode() else {
         return ENOENT.to_errno() as isize;
     };
-    let buffer: &mut [u8] = if size == 0 || buffer.is_null() {
-        &mut []
-    } else {
-        // SAFETY: The VFS passes `size` writable bytes, ours for the call.
-        unsafe { core::slice::from_raw_parts_mut(buffer.cast(), size) }
-    };
+    // SAFETY: The VFS passes `size` writable bytes, ours for the call.
+    let buffer = unsafe { out_buffer(buffer.cast(), size) };
     match list(inode, buffer) {
         Ok(len) => isize::try_from(len).unwrap_or(isize::MAX),
         Err(e) => e.to_errno() as isize,
