@@ -497,6 +497,12 @@ fn fill_super_fields(sb: &SuperBlock, options: &MountOptions, initial_ns: bool) 
         (*raw).s_op = SUPER_OPERATIONS.as_ptr();
         // Timestamps keep full nanoseconds.
         (*raw).s_time_gran = 1;
+        // With xattrs, every write would ask for `security.capability` to
+        // see whether it must drop privileges; SB_NOSEC lets the VFS mark an
+        // inode that has none (S_NOSEC) and skip that, until a `security.`
+        // xattr or a mode change clears the mark (as tmpfs and every block
+        // filesystem do).
+        (*raw).s_flags |= bindings::SB_NOSEC as kernel::ffi::c_ulong;
         (*raw).s_xattr = xattr::HANDLERS.as_ptr().cast();
         (*raw).s_fs_info = info.cast();
     }
