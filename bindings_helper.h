@@ -24,6 +24,7 @@ const gfp_t RUST_CONST_HELPER_GFP_HIGHUSER = GFP_HIGHUSER;
 const unsigned int RUST_CONST_HELPER_AS_UNEVICTABLE = AS_UNEVICTABLE;
 const slab_flags_t RUST_CONST_HELPER_SLAB_RECLAIM_ACCOUNT = SLAB_RECLAIM_ACCOUNT;
 const slab_flags_t RUST_CONST_HELPER_SLAB_ACCOUNT = SLAB_ACCOUNT;
+const unsigned long RUST_CONST_HELPER_SB_NOSEC = SB_NOSEC;
 
 /*
  * Layout checks. bindgen's Rust structs are only right if they match what the

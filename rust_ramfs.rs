@@ -502,7 +502,7 @@ fn fill_super_fields(sb: &SuperBlock, options: &MountOptions, initial_ns: bool) 
         // inode that has none (S_NOSEC) and skip that, until a `security.`
         // xattr or a mode change clears the mark (as tmpfs and every block
         // filesystem do).
-        (*raw).s_flags |= bindings::SB_NOSEC as kernel::ffi::c_ulong;
+        (*raw).s_flags |= bindings::SB_NOSEC;
         (*raw).s_xattr = xattr::HANDLERS.as_ptr().cast();
         (*raw).s_fs_info = info.cast();
     }
