@@ -26,12 +26,14 @@ use crate::{
     xattr,
 };
 use core::{
+    convert::Infallible,
     ptr::{self, NonNull},
     sync::atomic::{AtomicPtr, AtomicUsize, Ordering::Relaxed},
 };
 use kernel::{
     c_str,
-    ffi::{c_int, c_uint},
+    ffi::{c_int, c_uint, c_void},
+    init::pin_init_from_closure,
     new_mutex,
     prelude::*,
     sync::Mutex,
@@ -64,6 +66,7 @@ static INODE_CACHE: AtomicPtr<bindings::kmem_cache> = AtomicPtr::new(ptr::null_m
 pub(crate) fn create_inode_cache() -> Result {
     let mut args = bindings::kmem_cache_args {
         align: core::mem::align_of::<RamfsInode>() as c_uint,
+        ctor: Some(init_once),
         ..Default::default()
     };
     let size = c_uint::try_from(core::mem::size_of::<RamfsInode>()).map_err(|_| EINVAL)?;
@@ -81,6 +84,23 @@ pub(crate) fn create_inode_cache() -> Result {
     }
     INODE_CACHE.store(cache, Relaxed);
     Ok(())
+}
+
+/// The cache's constructor: initialises the `struct inode` part of an object
+/// once, when the slab gets the object's memory, not on each allocation.
+/// What `inode_init_once()` sets up (lists, locks, the empty page-cache
+/// mapping) is back in that state whenever the VFS frees an inode, so every
+/// filesystem's inode cache does this here (the VFS's own `inode_cache` too).
+///
+/// # Safety
+///
+/// Called by the slab allocator with a new object of [`INODE_CACHE`].
+unsafe extern "C" fn init_once(object: *mut c_void) {
+    let inode = object.cast::<RamfsInode>();
+    // SAFETY: `object` is an object of the cache, the size of a `RamfsInode`:
+    // `vfs_inode` lies inside it. `addr_of_mut!` makes no reference to the
+    // uninitialised memory.
+    unsafe { bindings::inode_init_once(Opaque::raw_get(ptr::addr_of_mut!((*inode).vfs_inode))) };
 }
 
 /// Destroys [`INODE_CACHE`], at module unload.
@@ -108,10 +128,10 @@ pub(crate) unsafe extern "C" fn alloc_inode(
         btime,
         pages_charged: AtomicUsize::new(0),
         xattrs <- new_mutex!(xattr::Xattrs::new(), "RamfsInode::xattrs"),
-        // What a filesystem's inode cache constructor does: the parts of an
-        // inode that `inode_init_always()` (run by the VFS next) leaves alone.
-        // SAFETY: `inode_init_once()` initialises the `struct inode` it is given.
-        vfs_inode <- Opaque::ffi_init(|inode| unsafe { bindings::inode_init_once(inode) }),
+        // Left as it is: `init_once` set it up, and `inode_init_always()` (run
+        // by the VFS next) initialises the rest.
+        // SAFETY: Doing nothing keeps the slot as the constructor left it.
+        vfs_inode <- unsafe { pin_init_from_closure(|_| Ok::<_, Infallible>(())) },
     });
     let cache = INODE_CACHE.load(Relaxed);
     // SAFETY: The cache exists while the filesystem is registered; its objects

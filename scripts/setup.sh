@@ -25,7 +25,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod make
 	qemu-system-x86 busybox-static udev python3-venv
-	libacl1-dev stress-ng fio attr acl util-linux procps psmisc graphviz
+	libacl1-dev stress-ng fio attr acl libcap2-bin util-linux procps psmisc graphviz
 	fsmark mbw gcc python3-matplotlib
 )
 

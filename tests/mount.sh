@@ -12,11 +12,9 @@
 # who owns the root (also in a user namespace). The C ramfs is mounted
 # alongside as the reference where a result depends on the kernel. (How
 # mounts pin the module is module.sh's.)
-# Exclusive: its cases umount right after mounting, and run beside the other
-# scripts one such umount found the mount busy (EBUSY; stress-ng was running:
-# its fanotify stressor marks every mount and holds the files of its events
-# open, its bind-mount stressor copies mount namespaces).
-# exclusive
+# Its cases umount right after mounting: stress-ng.sh runs stress-ng in a
+# mount namespace of its own, so that its fanotify stressor (which marks every
+# mount and holds the files of its events open) cannot make them EBUSY.
 # timeout=600
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -6,7 +6,8 @@
 # 256-byte name, E2BIG for a value over 64 KiB, EOPNOTSUPP for other
 # namespaces); who may use which (trusted.* only with CAP_SYS_ADMIN, user.*
 # only on regular files and directories); ctime on a change; xattrs charged
-# to size= (64 KiB values until ENOSPC, and back). statx birth time (stat
+# to size= (64 KiB values until ENOSPC, and back); writes drop a file
+# capability and setuid (SB_NOSEC must not skip that). statx birth time (stat
 # %W): set at creation to the ctime, kept by chmod and write. tmpfs has the
 # same semantics (the C ramfs has no xattrs), so every check that does not
 # depend on size= runs on tmpfs too, in the same boot, and must give the same
@@ -262,6 +263,23 @@ btime() {
 		awk -v t="${w%%.*}" '$1 > t { n++ } END { print n + 0 }') of 2 born later"
 }
 
+# Writes drop what gives privileges (file_remove_privs): a file capability
+# (security.capability), and setuid when another user writes. rust_ramfs sets
+# SB_NOSEC, as tmpfs, so once a write finds nothing to drop the VFS marks the
+# inode and skips the check, until a security.* setxattr or a chmod to
+# setuid clears the mark: each step here comes after such a write.
+killpriv() {
+	local f=$1/killpriv
+	echo x >"$f" && echo y >>"$f" && setcap cap_net_raw+ep "$f" || return
+	echo "capability set: $(getcap "$f" | awk '{ print $2 }')"
+	echo z >>"$f" || return
+	echo "after a write: '$(getcap "$f")', $(stat -c %s "$f") bytes"
+	echo again >>"$f" && chmod 4777 "$f" || return
+	echo "mode: $(stat -c %A "$f")"
+	as_user 65534 sh -c 'echo other >>"$1"' - "$f" || return
+	echo "after uid 65534 writes: $(stat -c %A "$f")"
+}
+
 # 50 files with an xattr each, then umount, which frees them. Beside
 # stress-ng (its fanotify stressor holds files of every mount open for a
 # moment) umount may find the mount busy: try again, then detach it (-l: freed
@@ -275,7 +293,7 @@ many_then_umount() {
 }
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 expect_like_ref "set, get, list, overwrite, remove user.* xattrs (as tmpfs)" \
 	"set user.a: OK
@@ -351,6 +369,11 @@ birth = ctime at creation: yes
 after chmod and write: birth kept: yes, ctime moved: yes
 a file made 1.1 s later: born later: yes
 a directory and a symlink: 2 of 2 born later" "$R" "$T" btime
+expect_like_ref "a write drops a file capability and, by another user, setuid, also after earlier writes (as tmpfs)" \
+	"capability set: cap_net_raw=ep
+after a write: '', 6 bytes
+mode: -rwsrwxrwx
+after uid 65534 writes: -rwxrwxrwx" "$R" "$T" killpriv
 
 # charged to size=
 C=$SCRATCH/charged
