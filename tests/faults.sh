@@ -114,17 +114,19 @@ sys.exit(1 if unexpected else 0)'
 
 # knobs FAULT PROBABILITY: FAULT (failslab or fail_page_alloc) fails
 # PROBABILITY % of the allocations of tasks that ask for it, sleeping ones
-# too (the default spares them), quietly (no stack dump per failure).
+# too (the default spares them), quietly (no stack dump per failure). The
+# probability goes last: until task-filter is on, a failure could hit any
+# task (it did once: another script's 9p request, with a stack dump).
 knobs() {
 	local d=$DBG/$1
-	echo "$2" >"$d/probability" &&
+	echo Y >"$d/task-filter" &&
+		echo 0 >"$d/verbose" &&
 		echo 1 >"$d/interval" &&
 		echo -1 >"$d/times" &&
 		echo 0 >"$d/space" &&
-		echo 0 >"$d/verbose" &&
-		echo Y >"$d/task-filter" &&
 		echo N >"$d/ignore-gfp-wait" || return
-	[ "$1" != fail_page_alloc ] || { echo N >"$d/ignore-gfp-highmem" && echo 0 >"$d/min-order"; }
+	[ "$1" != fail_page_alloc ] || { echo N >"$d/ignore-gfp-highmem" && echo 0 >"$d/min-order"; } || return
+	echo "$2" >"$d/probability"
 }
 faults_off() {
 	echo 0 >"$DBG/failslab/probability"
