@@ -500,8 +500,8 @@ fn fill_super_fields(sb: &SuperBlock, options: &MountOptions, initial_ns: bool) 
         // With xattrs, every write would ask for `security.capability` to
         // see whether it must drop privileges; SB_NOSEC lets the VFS mark an
         // inode that has none (S_NOSEC) and skip that, until a `security.`
-        // xattr or a mode change clears the mark (as tmpfs and every block
-        // filesystem do).
+        // xattr or a chmod to setuid/setgid clears the mark (as tmpfs and
+        // every block filesystem do).
         (*raw).s_flags |= bindings::SB_NOSEC;
         (*raw).s_xattr = xattr::HANDLERS.as_ptr().cast();
         (*raw).s_fs_info = info.cast();
