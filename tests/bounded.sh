@@ -5,7 +5,8 @@
 # values refused with EINVAL and a logged message) and what /proc/mounts
 # shows; filling a mount to its limit with write(2) (ENOSPC, a partial write,
 # every byte before the limit reads back), dd, mmap (SIGBUS on a fault that
-# needs a new page), many small files (ENOSPC from create, mkdir, symlink,
+# needs a new page), splice(2), many small files (ENOSPC from write once
+# the pages are used; from create, mkdir, symlink,
 # mknod, O_TMPFILE) and O_TMPFILE; space and inodes given back exactly by
 # truncate, unlink (at the last close) and close of an O_TMPFILE; statfs as
 # the spec has it (limited and unlimited; df's used blocks = du's); live
@@ -262,6 +263,53 @@ def tmpfile(d):
           "exact" if os.pread(fd, 65536, 0) == data[:65536] else "WRONG")
     os.close(fd)
     print("after close: bfree", sfs(d).f_bfree)
+
+
+def small(d, i):
+    """Write 100 + i bytes to a new file d/sI: the bytes written, or OSError."""
+    fd = os.open(f"{d}/s{i}", os.O_CREAT | os.O_WRONLY, 0o644)
+    try:
+        return os.write(fd, pattern(100 + i))
+    finally:
+        os.close(fd)
+
+
+def smallfiles(d):
+    """On a size=64k mount: small files (a page each) until a write fails;
+    all of them read back; removing one makes room for exactly one more."""
+    n, r = 0, None
+    while n < 100:
+        r = try_(small, d, n)
+        if not isinstance(r, int):
+            break
+        n += 1
+    print("files written:", n, "then", r, "bfree", sfs(d).f_bfree)
+    ok = sum(open(f"{d}/s{i}", "rb").read() == pattern(100 + i) for i in range(n))
+    print("read back exact:", ok, "of", n)
+    os.unlink(f"{d}/s0")
+    print("one removed: bfree", sfs(d).f_bfree, "a new one:", try_(small, d, 100),
+          "another:", try_(small, d, 101))
+
+
+def splicefill(d):
+    """On a size=64k mount: splice(2) from a pipe into a file, 16 KiB at a
+    time, until it fails; what was spliced reads back."""
+    f = d + "/spliced"
+    fd = os.open(f, os.O_CREAT | os.O_WRONLY, 0o644)
+    r, w = os.pipe()
+    data = pattern(128 * 1024)
+    total, res = 0, None
+    while total < len(data):
+        os.write(w, data[total:total + 16384])
+        res = try_(os.splice, r, fd, 16384)
+        if not isinstance(res, int) or res == 0:
+            break
+        total += res
+    for x in (r, w, fd):
+        os.close(x)
+    print("spliced:", total, "then", res, "bfree", sfs(d).f_bfree)
+    with open(f, "rb") as g:
+        print("read back:", "exact" if g.read() == data[:total] else "WRONG")
 
 
 def giveback(d):
@@ -636,7 +684,7 @@ mem_back() {
 # --- the plan --------------------------------------------------------------------
 
 ktap_print_header
-ktap_set_plan $((${#GOOD_OPTS[@]} + 8 + ${#TMPFS_SAME[@]} + ${#BAD_OPTS[@]} + 37))
+ktap_set_plan $((${#GOOD_OPTS[@]} + 8 + ${#TMPFS_SAME[@]} + ${#BAD_OPTS[@]} + 39))
 dmesg_mark
 
 run_opts_batches
@@ -724,6 +772,15 @@ expect_like_ref "size=64k: O_TMPFILE filled to the limit; its close gives the sp
 write 1 more: ENOSPC
 bfree 0 read back: exact
 after close: bfree 16" "$R" "$T" run_on tmpfile
+both size=64k
+expect_like_ref "size=64k: small files until ENOSPC (a page each); all read back; one removed makes room for one" \
+	"files written: 16 then ENOSPC bfree 0
+read back exact: 16 of 16
+one removed: bfree 1 a new one: 200 another: ENOSPC" "$R" "$T" run_on smallfiles
+both size=64k
+expect_like_ref "size=64k: splice(2) into a file stops with ENOSPC at the limit; what it wrote reads back" \
+	"spliced: 65536 then ENOSPC bfree 0
+read back: exact" "$R" "$T" run_on splicefill
 both nr_inodes=10
 expect_like_ref "nr_inodes=10: 9 inodes besides the root, then create/mkdir/symlink/mknod/O_TMPFILE fail ENOSPC" \
 	"9 made: files 10 ffree 0
