@@ -3,7 +3,8 @@
 # Memory comes back. A RAM filesystem's pages are its only copy of the data,
 # so they are unevictable (they show in /proc/meminfo's Unevictable) and
 # drop_caches cannot free them; unlink, truncate, closing an O_TMPFILE,
-# umount must (a lazy umount too, once the last open file and mapping go).
+# umount must (a lazy umount too, once the last open file and mapping go),
+# also after filling a user-namespace mount to its default limit, half of RAM.
 # Checked for rust_ramfs and the C ramfs alike; at the end the
 # module is unloaded (its memory checked) and loaded again.
 # exclusive
@@ -205,8 +206,40 @@ rmmod_returns() {
 		{ echo "(MemFree $MEMFREE kB + per-CPU lists $PCP kB)"; back "free after rmmod" "$FREE" "$B_FREE" "$FREE_TOL"; }
 }
 
+# A mount made in a user namespace has tmpfs's defaults (bounded.sh): half
+# of RAM. Fill it with dd (1 MiB blocks, up to 16 MiB past the limit if
+# there were none): ENOSPC at exactly that size; MemAvailable falls by about
+# that much, and after umount comes back.
+mem_avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+HALF=$(awk '/^MemTotal:/ { print int($2 / 4 / 2) }' /proc/meminfo) # pages
+userns_fill() {
+	local out before during after count=$((HALF / 256 + 16)) rc=0
+	mkdir -p "$SCRATCH/userns"
+	before=$(mem_avail)
+	out=$(unshare -Urm bash -c '
+		dir=$1 count=$2
+		mount -t "$3" none "$dir" || exit
+		dd if=/dev/zero of="$dir/big" bs=1M count="$count" 2>&1 | grep -o "No space left on device"
+		echo "size $(stat -c %s "$dir/big") blocks $(stat -c %b "$dir/big")"
+		echo "statfs: $(stat -f -c "blocks=%b bfree=%f" "$dir")"
+		echo "avail $(awk "/^MemAvailable:/ { print \$2 }" /proc/meminfo)"
+		umount "$dir"' - "$SCRATCH/userns" "$count" "$RAMFS_NAME")
+	after=$(mem_avail)
+	during=$(sed -n 's/^avail //p' <<<"$out")
+	echo "$out"
+	echo "MemAvailable: before $before kB, during $during kB, after umount $after kB"
+	[ "$(grep -v '^avail' <<<"$out")" = "No space left on device
+size $((HALF * 4096)) blocks $((HALF * 8))
+statfs: blocks=$HALF bfree=0" ] || { echo "expected ENOSPC at $((HALF * 4096)) bytes"; rc=1; }
+	# It was in RAM: MemAvailable fell by at least the size less 64 MiB.
+	[ $((before - during)) -ge $((HALF * 4 - 64 * MIB)) ] || { echo "MemAvailable did not fall by the size"; rc=1; }
+	# And came back (within 64 MiB).
+	[ "$after" -ge $((before - 64 * MIB)) ] || { echo "MemAvailable did not come back"; rc=1; }
+	return "$rc"
+}
+
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 20
 
 # rust_ramfs: 12
 expect_ok "$RAMFS_NAME: 256 MiB written shows as 256 MiB more Unevictable" fill "$RAMFS_NAME" "$R"
@@ -230,7 +263,8 @@ expect_ok "ramfs: an open 64 MiB O_TMPFILE holds 64 MiB" hold tmpfile "$C"
 expect_ok "ramfs: closing it gives the 64 MiB back" tmpfile_closed
 expect_ok "ramfs: umount gives everything back" umount_returns "$C"
 
-# 1
+# 2
 expect_ok "insmod again for the tests that follow" ramfs_load
+expect_ok "$RAMFS_NAME in a user namespace: dd fills the default mount to ENOSPC at half of RAM; memory comes back" userns_fill
 
 ktap_finished
