@@ -54,12 +54,17 @@ ramfs_unload() {
 
 # Run CMD in this shell (so helpers may change state, e.g. fs_mount), its
 # output shown as KTAP diagnostics, and kept in $OUT for the caller.
+# Builtins only: every test case comes through here, and on the debug kernel
+# under TCG a fork and exec (of sed, say) per case adds up to minutes.
 OUT=
 _run_quoted() {
-	local rc=0
+	local rc=0 lines
 	"$@" >"$SCRATCH/.out" 2>&1 || rc=$?
 	OUT=$(<"$SCRATCH/.out")
-	[ -z "$OUT" ] || printf '%s\n' "$OUT" | sed 's/^/# /'
+	if [ -n "$OUT" ]; then
+		mapfile -t lines <<<"$OUT"
+		printf '# %s\n' "${lines[@]}"
+	fi
 	return "$rc"
 }
 
