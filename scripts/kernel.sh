@@ -9,8 +9,9 @@
 # The tree is unpacked from Debian's linux-source-6.12, configured with
 # `tinyconfig` plus the committed fragment, and built (bzImage, modules and the
 # out-of-tree module build tree). It is cached under $RAMFS_CACHE, keyed by the
-# kernel version and a hash of the fragment and toolchain, so it is built again
-# only when one of them changes. Progress goes to stderr, the path to stdout.
+# kernel version and a hash of the fragments' settings and the toolchain, so it
+# is built again only when one of them changes. Progress goes to stderr, the
+# path to stdout.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,8 +25,10 @@ for f in "${fragments[@]}"; do
 done
 
 kver=$(dpkg-query -W -f='${Version}' linux-source-6.12 | sed 's/-.*//')
-key=$( (cat "${fragments[@]}"; /usr/bin/rustc -V; echo "$BINDGEN_VERSION"; clang-19 --version | head -1) |
-	sha256sum | cut -c1-12)
+# The key covers the fragments' settings, not their comments: rewording a
+# comment must not cost a kernel build.
+key=$( (grep -hE '^(CONFIG_|# CONFIG_.* is not set$)' "${fragments[@]}"; /usr/bin/rustc -V
+	echo "$BINDGEN_VERSION"; clang-19 --version | head -1) | sha256sum | cut -c1-12)
 tree=$RAMFS_CACHE/linux-$kver-$flavour-$key
 
 if [ -f "$tree/.rust_ramfs-built" ]; then

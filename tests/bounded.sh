@@ -30,8 +30,7 @@ T=$SCRATCH/tmpfs
 MNT=$SCRATCH/mnt
 mkdir -p "$R" "$T" "$MNT"
 
-MEMTOTAL_KB=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
-RAM_PAGES=$((MEMTOTAL_KB / 4))
+RAM_PAGES=$(ram_pages)
 
 PY=$SCRATCH/bounded.py
 cat >"$PY" <<'EOF'

@@ -112,6 +112,11 @@ expect_errno() {
 	fi
 }
 
+# meminfo KEY: the /proc/meminfo figure KEY (MemTotal, MemAvailable...) in kB.
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+# The pages of RAM: what size=N% and the user-namespace default (half) count.
+ram_pages() { echo $(($(meminfo MemTotal) / 4)); }
+
 # --- mounts ----------------------------------------------------------------
 
 # Scratch directory for this script, removed (with anything mounted in it)

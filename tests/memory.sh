@@ -210,12 +210,11 @@ rmmod_returns() {
 # of RAM. Fill it with dd (1 MiB blocks, up to 16 MiB past the limit if
 # there were none): ENOSPC at exactly that size; MemAvailable falls by about
 # that much, and after umount comes back.
-mem_avail() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
-HALF=$(awk '/^MemTotal:/ { print int($2 / 4 / 2) }' /proc/meminfo) # pages
+HALF=$(($(ram_pages) / 2))
 userns_fill() {
 	local out before during after count=$((HALF / 256 + 16)) rc=0
 	mkdir -p "$SCRATCH/userns"
-	before=$(mem_avail)
+	before=$(meminfo MemAvailable)
 	out=$(unshare -Urm bash -c '
 		dir=$1 count=$2
 		mount -t "$3" none "$dir" || exit
@@ -224,7 +223,7 @@ userns_fill() {
 		echo "statfs: $(stat -f -c "blocks=%b bfree=%f" "$dir")"
 		echo "avail $(awk "/^MemAvailable:/ { print \$2 }" /proc/meminfo)"
 		umount "$dir"' - "$SCRATCH/userns" "$count" "$RAMFS_NAME")
-	after=$(mem_avail)
+	after=$(meminfo MemAvailable)
 	during=$(sed -n 's/^avail //p' <<<"$out")
 	echo "$out"
 	echo "MemAvailable: before $before kB, during $during kB, after umount $after kB"
