@@ -141,11 +141,12 @@ def many(top, n=100000):
     d = os.path.join(top, "many")
     os.mkdir(d)
     os.chdir(d)
-    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+    # mknod(2) of a regular file goes to the same create callback as
+    # open(O_CREAT | O_EXCL), in one system call instead of two.
     bad = 0
     for i in range(n):
         try:
-            os.close(os.open(f"entry-{i}", flags, 0o644))
+            os.mknod(f"entry-{i}", stat.S_IFREG | 0o644)
         except OSError:
             bad += 1
     check(f"create {n} files", lambda: f"{n - bad} made")
