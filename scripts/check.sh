@@ -54,7 +54,7 @@ stop() {
 }
 
 "$here/setup.sh" | sed 's/^/# /' || { not_ok "scripts/setup.sh" && stop; }
-# Builds the kernel on first use (~10-12 min on two idle cores); progress on stderr.
+# Builds the kernel on first use (8 to 17 min on 2 cores); progress on stderr.
 "$here/kdir.sh" >/dev/null || { not_ok "${FLAVOUR:-test} kernel (scripts/kdir.sh)" && stop; }
 
 host_check "build with -Dwarnings" "$results/build.log" \

@@ -37,7 +37,7 @@ if [ -f "$tree/.rust_ramfs-built" ]; then
 fi
 
 log=$RAMFS_CACHE/kernel-$flavour-build.log
-echo "kernel.sh: building the $flavour kernel $kver into $tree (~11 min on 2 cores; log: $log)" >&2
+echo "kernel.sh: building the $flavour kernel $kver into $tree (8 to 17 min on 2 cores; log: $log)" >&2
 rm -rf "$tree.tmp"
 mkdir -p "$tree.tmp"
 tar -xJf "$KERNEL_SRC_TARBALL" -C "$tree.tmp" --strip-components=1
