@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared settings for the scripts (sourced, not run). One place for every
 # version pin and cache path.
 RAMFS_CACHE=${RAMFS_CACHE:-$HOME/.cache/rust_ramfs}

@@ -35,6 +35,7 @@ RAM_PAGES=$(ram_pages)
 PY=$SCRATCH/bounded.py
 cat >"$PY" <<'EOF'
 import ctypes, errno, mmap, os, signal, subprocess, sys
+from sysconst import MS_REMOUNT
 
 libc = ctypes.CDLL(None, use_errno=True)
 L = ctypes.c_long
@@ -127,7 +128,7 @@ def opts(fstype, tgt, *optlist):
 def remount(tgt, data):
     """remount(2) (MS_REMOUNT) of tgt with data: OK or the errno's name."""
     r = None
-    if libc.mount(None, tgt.encode(), None, L(32), data.encode()) != 0:
+    if libc.mount(None, tgt.encode(), None, L(MS_REMOUNT), data.encode()) != 0:
         r = ename(ctypes.get_errno())
     print(r or "OK")
 

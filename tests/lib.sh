@@ -202,7 +202,8 @@ same_output() {
 # under TCG): sysop create a \; mkdir b
 _SYSOP_PY='
 import ctypes, errno, os, sys
-FLAGS = {"0": 0, "NOREPLACE": 1, "EXCHANGE": 2, "WHITEOUT": 4}
+from sysconst import AT_FDCWD, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT
+FLAGS = {"0": 0, "NOREPLACE": RENAME_NOREPLACE, "EXCHANGE": RENAME_EXCHANGE, "WHITEOUT": RENAME_WHITEOUT}
 def renameat2(src, dst, flags="0"):
     fl = 0
     for f in flags.split("|"):
@@ -210,7 +211,7 @@ def renameat2(src, dst, flags="0"):
     libc = ctypes.CDLL(None, use_errno=True)
     libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
                                ctypes.c_char_p, ctypes.c_uint]
-    if libc.renameat2(-100, os.fsencode(src), -100, os.fsencode(dst), fl):
+    if libc.renameat2(AT_FDCWD, os.fsencode(src), AT_FDCWD, os.fsencode(dst), fl):
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
 def mode(a, i, default):
@@ -236,6 +237,19 @@ while args:
         print(errno.errorcode.get(e.errno, e.errno))
     args = args[n + 1:]
 '
+# The C library's constants for the Python helpers (AT_FDCWD, RENAME_*,
+# MS_REMOUNT, FSCONFIG_*, MAP_*...): tests/sysconst.c prints them from the
+# headers as the module `sysconst`, made once into $RESULTS (again when the
+# program changes; written under another name and renamed, as scripts start
+# side by side) and found through PYTHONPATH.
+if [ ! "$RESULTS/sysconst.py" -nt "$TESTS_DIR/sysconst.c" ]; then
+	gcc -Wall -Werror -o "$SCRATCH/sysconst" "$TESTS_DIR/sysconst.c" &&
+		"$SCRATCH/sysconst" >"$RESULTS/sysconst.py.$$" &&
+		mv -f "$RESULTS/sysconst.py.$$" "$RESULTS/sysconst.py" ||
+		echo "# lib.sh: cannot make $RESULTS/sysconst.py from tests/sysconst.c"
+fi
+export PYTHONPATH=$RESULTS
+
 # An interpreter every uid can run (not a shim in root's home).
 _SYSOP_PYTHON=python3
 [ ! -x /usr/bin/python3 ] || _SYSOP_PYTHON=/usr/bin/python3

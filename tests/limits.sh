@@ -28,11 +28,11 @@ fs_mount ramfs "$C" || skip_all "cannot mount ramfs"
 PY=$SCRATCH/limits.py
 cat >"$PY" <<'EOF'
 import ctypes, errno, os, resource, signal, stat, subprocess, sys
+from sysconst import AT_FDCWD, RENAME_EXCHANGE
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
                            ctypes.c_char_p, ctypes.c_uint]
-RENAME_EXCHANGE = 2
 
 
 def ename(e):
@@ -40,7 +40,7 @@ def ename(e):
 
 
 def rename2(src, dst, flags=0):
-    if libc.renameat2(-100, os.fsencode(src), -100, os.fsencode(dst), flags):
+    if libc.renameat2(AT_FDCWD, os.fsencode(src), AT_FDCWD, os.fsencode(dst), flags):
         e = ctypes.get_errno()
         raise OSError(e, os.strerror(e))
 

@@ -25,10 +25,8 @@ libc.mmap.restype = ctypes.c_void_p
 libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
 libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
 libc.msync.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-PROT_READ, PROT_WRITE = 1, 2
-MAP_SHARED, MAP_PRIVATE, MAP_FIXED, MAP_ANONYMOUS = 1, 2, 0x10, 0x20
-MAP_FIXED_NOREPLACE = 0x100000
-MS_ASYNC, MS_INVALIDATE, MS_SYNC = 1, 2, 4
+from sysconst import (PROT_READ, PROT_WRITE, MAP_SHARED, MAP_PRIVATE, MAP_FIXED,
+                      MAP_FIXED_NOREPLACE, MAP_ANONYMOUS, MS_ASYNC, MS_INVALIDATE, MS_SYNC)
 MAP_FAILED = ctypes.c_void_p(-1).value
 PAGE = os.sysconf("SC_PAGE_SIZE")
 RW = PROT_READ | PROT_WRITE

@@ -31,11 +31,11 @@ mkdir -p "$MNT"
 PY=$SCRATCH/mnt.py
 cat >"$PY" <<'EOF'
 import ctypes, errno, os, subprocess, sys
+from sysconst import (AT_FDCWD, FSCONFIG_CMD_CREATE, FSCONFIG_SET_FLAG, FSCONFIG_SET_STRING,
+                      FSMOUNT_CLOEXEC, FSOPEN_CLOEXEC, MOVE_MOUNT_F_EMPTY_PATH, MS_REMOUNT)
 
 libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
 L = ctypes.c_long
-SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount = 429, 430, 431, 432
 
 
 def ename(e):
@@ -61,7 +61,7 @@ def fsmount(fstype, opts, tgt):
     """fsopen, one fsconfig per comma-separated option (key=value:
     SET_STRING, key: SET_FLAG), CMD_CREATE, fsmount, move_mount. Returns
     (ok, output with the context's log)."""
-    fd = libc.syscall(L(SYS_fsopen), b(fstype), L(1))
+    fd = libc.fsopen(b(fstype), FSOPEN_CLOEXEC)
     if fd < 0:
         return False, err("fsopen")
     out = []
@@ -85,12 +85,12 @@ def fsmount(fstype, opts, tgt):
         for opt in opts.split(",") if opts else []:
             k, eq, v = opt.partition("=")
             if eq:
-                step(f"fsconfig({opt})", libc.syscall(L(SYS_fsconfig), L(fd), L(1), b(k), b(v), L(0)))
+                step(f"fsconfig({opt})", libc.fsconfig(fd, FSCONFIG_SET_STRING, b(k), b(v), 0))
             else:
-                step(f"fsconfig({opt})", libc.syscall(L(SYS_fsconfig), L(fd), L(0), b(k), None, L(0)))
-        step("fsconfig(CMD_CREATE)", libc.syscall(L(SYS_fsconfig), L(fd), L(6), None, None, L(0)))
-        mfd = step("fsmount", libc.syscall(L(SYS_fsmount), L(fd), L(1), L(0)))
-        step("move_mount", libc.syscall(L(SYS_move_mount), L(mfd), b"", L(-100), b(tgt), L(4)))
+                step(f"fsconfig({opt})", libc.fsconfig(fd, FSCONFIG_SET_FLAG, b(k), None, 0))
+        step("fsconfig(CMD_CREATE)", libc.fsconfig(fd, FSCONFIG_CMD_CREATE, None, None, 0))
+        mfd = step("fsmount", libc.fsmount(fd, FSMOUNT_CLOEXEC, 0))
+        step("move_mount", libc.move_mount(mfd, b"", AT_FDCWD, b(tgt), MOVE_MOUNT_F_EMPTY_PATH))
         os.close(mfd)
         log()
         out.append("mounted")
@@ -116,7 +116,7 @@ if cmd == "mount2":
 
 elif cmd == "remount":
     # remount TARGET DATA: mount(2) with MS_REMOUNT.
-    if libc.mount(None, b(args[0]), None, L(32), b(args[1])) != 0:
+    if libc.mount(None, b(args[0]), None, L(MS_REMOUNT), b(args[1])) != 0:
         print(err("mount"))
         sys.exit(1)
     print("remounted")

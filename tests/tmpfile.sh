@@ -20,9 +20,7 @@ PY=$SCRATCH/tmpfile.py
 cat >"$PY" <<'EOF'
 import errno, os, stat, sys
 
-AT_FDCWD = -100
-AT_SYMLINK_FOLLOW = 0x400
-AT_EMPTY_PATH = 0x1000
+from sysconst import AT_FDCWD, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH
 
 
 def ename(e):
