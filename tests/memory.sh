@@ -212,8 +212,10 @@ rmmod_returns() {
 # that much, and after umount comes back.
 HALF=$(($(ram_pages) / 2))
 userns_fill() {
-	local out before during after count=$((HALF / 256 + 16)) rc=0
+	local out before during after count=$((HALF / 256 + 16)) rc=0 free_before
 	mkdir -p "$SCRATCH/userns"
+	take
+	free_before=$FREE
 	before=$(meminfo MemAvailable)
 	out=$(unshare -Urm bash -c '
 		dir=$1 count=$2
@@ -227,13 +229,18 @@ userns_fill() {
 	during=$(sed -n 's/^avail //p' <<<"$out")
 	echo "$out"
 	echo "MemAvailable: before $before kB, during $during kB, after umount $after kB"
+	take
 	[ "$(grep -v '^avail' <<<"$out")" = "No space left on device
 size $((HALF * 4096)) blocks $((HALF * 8))
 statfs: blocks=$HALF bfree=0" ] || { echo "expected ENOSPC at $((HALF * 4096)) bytes"; rc=1; }
 	# It was in RAM: MemAvailable fell by at least the size less 64 MiB.
 	[ $((before - during)) -ge $((HALF * 4 - 64 * MIB)) ] || { echo "MemAvailable did not fall by the size"; rc=1; }
-	# And came back (within 64 MiB).
-	[ "$after" -ge $((before - 64 * MIB)) ] || { echo "MemAvailable did not come back"; rc=1; }
+	# And came back (within 64 MiB), counted as the other cases count it
+	# (after drop_caches, with the per-CPU free lists): MemAvailable read
+	# right after the umount once came back 79 MiB short on the plain
+	# kernel, and 2 MiB short when the same run was repeated.
+	echo "after umount: MemFree $MEMFREE kB + per-CPU lists $PCP kB"
+	back "free memory after umount" "$FREE" "$free_before" $((64 * MIB)) || rc=1
 	return "$rc"
 }
 
