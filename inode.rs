@@ -34,9 +34,7 @@ use kernel::{
     c_str,
     ffi::{c_int, c_uint, c_void},
     init::pin_init_from_closure,
-    new_mutex,
     prelude::*,
-    sync::Mutex,
     types::{ARef, Opaque},
 };
 
@@ -50,8 +48,7 @@ pub(crate) struct RamfsInode {
     /// changed only under the mount's space lock.
     pub(crate) pages_charged: AtomicUsize,
     /// Extended attributes (see `xattr.rs`).
-    #[pin]
-    pub(crate) xattrs: Mutex<xattr::Xattrs>,
+    pub(crate) xattrs: xattr::Store,
     /// The VFS's part, which the VFS sees alone.
     #[pin]
     pub(crate) vfs_inode: Opaque<bindings::inode>,
@@ -127,7 +124,7 @@ pub(crate) unsafe extern "C" fn alloc_inode(
     let init = pin_init!(RamfsInode {
         btime,
         pages_charged: AtomicUsize::new(0),
-        xattrs <- new_mutex!(xattr::Xattrs::new(), "RamfsInode::xattrs"),
+        xattrs: xattr::Store::new(),
         // Left as it is: `init_once` set it up, and `inode_init_always()` (run
         // by the VFS next) initialises the rest.
         // SAFETY: Doing nothing keeps the slot as the constructor left it.
@@ -316,10 +313,7 @@ pub(crate) unsafe extern "C" fn getattr(
 pub(crate) fn release_space(inode: &Inode) {
     let space = &inode.super_block().info().space;
     space.settle(inode, false);
-    let mut xattrs = inode.ramfs().xattrs.lock();
-    space.uncharge(xattr::total_charge(&xattrs));
-    *xattrs = xattr::Xattrs::new();
-    drop(xattrs);
+    space.uncharge(inode.ramfs().xattrs.clear());
     space.uncharge_inode();
 }
 

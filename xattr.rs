@@ -12,7 +12,8 @@
 //! bytes, values of 64 KiB).
 //!
 //! A disk filesystem stores xattrs on disk; we keep them in the inode's Rust
-//! part (see `inode.rs`): a tree from full name to value, under a mutex.
+//! part (see `inode.rs`): a tree from full name to value, under a mutex,
+//! both allocated when the inode's first xattr is set.
 //! Names and values are charged to the mount's `size=` (see `space.rs`).
 //! overlayfs keeps its bookkeeping in `trusted.overlay.*` xattrs of its upper
 //! layer: these are what let rust_ramfs be one.
@@ -21,12 +22,22 @@ use crate::{
     bindings,
     vfs::{errno, Dentry, Inode, StaticTable},
 };
-use core::{ffi::c_void, ptr};
+use core::{
+    ffi::c_void,
+    ptr,
+    sync::atomic::{
+        AtomicPtr,
+        Ordering::{AcqRel, Acquire},
+    },
+};
 use kernel::{
     ffi::{c_char, c_int},
+    new_mutex,
     prelude::*,
     rbtree::RBTree,
     str::CStr,
+    sync::Mutex,
+    types::ForeignOwnable,
 };
 
 /// Longest full name (prefix included), as the VFS limits it.
@@ -36,7 +47,7 @@ const NAME_MAX: usize = bindings::XATTR_NAME_MAX as usize;
 /// allocation. Names have no NUL bytes, so comparing the zero-padded arrays
 /// orders names as strings.
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct Name {
+struct Name {
     bytes: [u8; NAME_MAX],
     len: usize,
 }
@@ -65,19 +76,96 @@ impl Name {
 }
 
 /// One inode's xattrs: full name to value.
-pub(crate) type Xattrs = RBTree<Name, KVVec<u8>>;
+type Xattrs = RBTree<Name, KVVec<u8>>;
+
+/// Where an inode keeps its xattrs: nothing until the first is set, then a
+/// tree under a mutex of its own, until the inode is freed.
+///
+/// Most inodes never get an xattr, so the inode holds a pointer (8 bytes)
+/// instead of the mutex and tree (40): that keeps a `RamfsInode` small
+/// enough for 13 of them per slab, as many as the VFS's `inode_cache` fits,
+/// and spares evicting an inode without xattrs the lock.
+///
+/// INVARIANT: the pointer is null or comes from `into_foreign()` of a
+/// `Pin<KBox<Mutex<Xattrs>>>`; once set it changes only when the store is
+/// dropped.
+pub(crate) struct Store(AtomicPtr<c_void>);
+
+type Boxed = Pin<KBox<Mutex<Xattrs>>>;
+
+impl Store {
+    /// A store with no xattrs and nothing allocated.
+    pub(crate) const fn new() -> Self {
+        Self(AtomicPtr::new(ptr::null_mut()))
+    }
+
+    /// The xattrs, if one was ever set.
+    fn get(&self) -> Option<&Mutex<Xattrs>> {
+        // Acquire: pairs with the release in `get_or_create`, so the tree is
+        // seen initialised.
+        let tree = self.0.load(Acquire);
+        if tree.is_null() {
+            return None;
+        }
+        // SAFETY: By the invariant `tree` came from `into_foreign()` and is
+        // given back only in `drop`, which cannot run while `self` is
+        // borrowed.
+        Some(unsafe { Boxed::borrow(tree) }.get_ref())
+    }
+
+    /// The xattrs, allocated now if none was ever set.
+    fn get_or_create(&self) -> Result<&Mutex<Xattrs>> {
+        if let Some(tree) = self.get() {
+            return Ok(tree);
+        }
+        let new = KBox::pin_init(new_mutex!(Xattrs::new(), "xattr::Store"), GFP_KERNEL)?
+            .into_foreign()
+            .cast_mut();
+        // The VFS serialises setters with `i_rwsem`, so the exchange fails
+        // only if that ever changes; then the first tree stays.
+        let exchange = self
+            .0
+            .compare_exchange(ptr::null_mut(), new, AcqRel, Acquire);
+        let tree = match exchange {
+            Ok(_) => new,
+            Err(theirs) => {
+                // SAFETY: `new` came from `into_foreign()` above and was never
+                // published, so nothing borrows it.
+                drop(unsafe { Boxed::from_foreign(new) });
+                theirs
+            }
+        };
+        // SAFETY: `tree` is the store's (see `get`).
+        Ok(unsafe { Boxed::borrow(tree) }.get_ref())
+    }
+
+    /// Empties the store, for an inode being evicted; returns the bytes its
+    /// xattrs were charged.
+    pub(crate) fn clear(&self) -> u64 {
+        let Some(tree) = self.get() else {
+            return 0;
+        };
+        let mut xattrs = tree.lock();
+        let charge = xattrs
+            .iter()
+            .map(|(name, value)| charge_of(name, value.len()))
+            .sum();
+        *xattrs = Xattrs::new();
+        charge
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // SAFETY: By the invariant the pointer is null or came from
+        // `into_foreign()`; `&mut self` means nothing borrows it.
+        drop(unsafe { Boxed::try_from_foreign(*self.0.get_mut()) });
+    }
+}
 
 /// Bytes an xattr is charged to `size=`: its name and its value.
 fn charge_of(name: &Name, value_len: usize) -> u64 {
     (name.len + value_len) as u64
-}
-
-/// Bytes all of `xattrs` are charged (given back when the inode goes).
-pub(crate) fn total_charge(xattrs: &Xattrs) -> u64 {
-    xattrs
-        .iter()
-        .map(|(name, value)| charge_of(name, value.len()))
-        .sum()
 }
 
 /// Whether the caller may see `trusted.` names (as `simple_xattr_list()`).
@@ -95,7 +183,12 @@ fn sees_trusted() -> bool {
 /// `getxattr()`: copies the value of `name` to `buffer` (or, with an empty
 /// buffer, only returns its length).
 fn get(inode: &Inode, name: &Name, buffer: &mut [u8]) -> Result<usize> {
-    let xattrs = inode.ramfs().xattrs.lock();
+    let tree = inode
+        .ramfs()
+        .xattrs
+        .get()
+        .ok_or_else(|| errno(bindings::ENODATA))?;
+    let xattrs = tree.lock();
     let value = xattrs.get(name).ok_or_else(|| errno(bindings::ENODATA))?;
     if buffer.is_empty() {
         return Ok(value.len());
@@ -122,7 +215,13 @@ fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result 
     };
     let create_only = flags & bindings::XATTR_CREATE as c_int != 0;
     let replace_only = flags & bindings::XATTR_REPLACE as c_int != 0;
-    let mut xattrs = inode.ramfs().xattrs.lock();
+    let store = &inode.ramfs().xattrs;
+    let tree = match (&new_value, store.get()) {
+        (None, None) => return Err(errno(bindings::ENODATA)),
+        (None, Some(tree)) => tree,
+        (Some(_), _) => store.get_or_create()?,
+    };
+    let mut xattrs = tree.lock();
     let old_len = xattrs.get(&name).map(|old| old.len());
     match (new_value, old_len) {
         (None, None) => return Err(errno(bindings::ENODATA)),
@@ -160,8 +259,11 @@ fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result 
 /// `listxattr()`: the names the caller may see, each followed by a NUL, in
 /// `buffer` (or, with an empty buffer, only their total length).
 fn list(inode: &Inode, buffer: &mut [u8]) -> Result<usize> {
+    let Some(tree) = inode.ramfs().xattrs.get() else {
+        return Ok(0);
+    };
     let trusted = sees_trusted();
-    let xattrs = inode.ramfs().xattrs.lock();
+    let xattrs = tree.lock();
     let visible = xattrs
         .keys()
         .map(Name::as_bytes)
