@@ -309,11 +309,15 @@ pub(crate) unsafe extern "C" fn getattr(
 
 /// Gives back what an inode held of its mount's space: its pages (called
 /// once they are gone from the page cache), its xattrs and itself. Called
-/// when the inode is evicted.
+/// when the inode is evicted; takes no lock when there were neither pages
+/// nor xattrs.
 pub(crate) fn release_space(inode: &Inode) {
     let space = &inode.super_block().info().space;
     space.settle(inode, false);
-    space.uncharge(inode.ramfs().xattrs.clear());
+    let xattr_bytes = inode.ramfs().xattrs.clear();
+    if xattr_bytes != 0 {
+        space.uncharge(xattr_bytes);
+    }
     space.uncharge_inode();
 }
 

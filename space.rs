@@ -9,7 +9,10 @@
 //! its inodes. Each mount keeps one [`Space`]: its limits and what it uses,
 //! under one spinlock, so that a check and the charge it allows are one step,
 //! and `remount` can refuse a limit below what is in use without racing a
-//! writer.
+//! writer. A mount without a limit skips the lock where only the limit
+//! needs it (its new pages and inodes), and giving back never needs a check:
+//! evicting an inode that held no pages and no xattrs (the common `unlink`)
+//! takes no lock at all.
 //!
 //! Pages enter the page cache in the kernel's generic code, not ours. So they
 //! are counted from the mapping's own page count (`nrpages`): after each call
@@ -28,7 +31,7 @@ use crate::{
     bindings,
     vfs::{Inode, SuperBlock},
 };
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::{ffi::c_int, new_spinlock, prelude::*, sync::SpinLock};
 
 /// Bytes one page-cache page is charged.
@@ -79,8 +82,6 @@ struct Usage {
     limits: Limits,
     /// Bytes charged: pages and xattrs, and reservations in flight.
     bytes: u64,
-    /// Inodes charged, the root included.
-    inodes: u64,
 }
 
 /// What `statfs` reports, in pages and inodes.
@@ -101,14 +102,23 @@ pub(crate) struct Space {
     /// Whether `size=` is set. Only a hint, read without the lock, that lets
     /// an unlimited mount skip reservations; the lock decides.
     limited: AtomicBool,
+    /// Whether `nr_inodes=` is set: the same hint for new inodes.
+    inodes_limited: AtomicBool,
+    /// Inodes charged, the root included. Raised under the lock after the
+    /// check against `nr_inodes=` (without it only on a mount that has no
+    /// such limit); lowered without it, which can only make a check under
+    /// the lock more cautious.
+    inodes: AtomicU64,
 }
 
 impl Space {
     /// A new mount's space: nothing used yet.
     pub(crate) fn new(limits: Limits) -> impl PinInit<Self> {
         pin_init!(Self {
-            usage <- new_spinlock!(Usage { limits, bytes: 0, inodes: 0 }, "rust_ramfs::Space"),
+            usage <- new_spinlock!(Usage { limits, bytes: 0 }, "rust_ramfs::Space"),
             limited: AtomicBool::new(limits.bytes != 0),
+            inodes_limited: AtomicBool::new(limits.inodes != 0),
+            inodes: AtomicU64::new(0),
         })
     }
 
@@ -124,28 +134,32 @@ impl Space {
         if limits.bytes != 0 && usage.bytes > limits.bytes {
             return Err(kernel::c_str!("size= is below what is stored now"));
         }
-        if limits.inodes != 0 && usage.inodes > limits.inodes {
+        if limits.inodes != 0 && self.inodes.load(Relaxed) > limits.inodes {
             return Err(kernel::c_str!("nr_inodes= is below the inodes in use now"));
         }
         usage.limits = limits;
         self.limited.store(limits.bytes != 0, Relaxed);
+        self.inodes_limited.store(limits.inodes != 0, Relaxed);
         Ok(())
     }
 
     /// Charges one inode, or fails with ENOSPC at `nr_inodes=`.
     pub(crate) fn charge_inode(&self) -> Result {
-        let mut usage = self.usage.lock();
-        if usage.limits.inodes != 0 && usage.inodes >= usage.limits.inodes {
+        if !self.inodes_limited.load(Relaxed) {
+            self.inodes.fetch_add(1, Relaxed);
+            return Ok(());
+        }
+        let usage = self.usage.lock();
+        if usage.limits.inodes != 0 && self.inodes.load(Relaxed) >= usage.limits.inodes {
             return Err(ENOSPC);
         }
-        usage.inodes += 1;
+        self.inodes.fetch_add(1, Relaxed);
         Ok(())
     }
 
-    /// Gives back one inode's charge.
+    /// Gives back one inode's charge (each follows its [`Space::charge_inode`]).
     pub(crate) fn uncharge_inode(&self) {
-        let mut usage = self.usage.lock();
-        usage.inodes = usage.inodes.saturating_sub(1);
+        self.inodes.fetch_sub(1, Relaxed);
     }
 
     /// Charges `bytes` (an xattr, a reservation), or fails with ENOSPC when
@@ -180,13 +194,18 @@ impl Space {
 
     /// Brings `inode`'s charge in line with the pages its page cache holds,
     /// and gives back a page [`reserved`](Space::reserve) for the access.
+    #[inline]
     pub(crate) fn settle(&self, inode: &Inode, reserved: bool) {
-        let charged = &inode.ramfs().pages_charged;
         // `pages_charged` changes only under the lock; whoever changes the
         // page count settles after it, so an equal count needs no work.
-        if !reserved && charged.load(Relaxed) == inode.nr_pages() {
-            return;
+        if reserved || inode.ramfs().pages_charged.load(Relaxed) != inode.nr_pages() {
+            self.settle_locked(inode, reserved);
         }
+    }
+
+    /// [`Space::settle`] when there is something to change.
+    fn settle_locked(&self, inode: &Inode, reserved: bool) {
+        let charged = &inode.ramfs().pages_charged;
         let mut usage = self.usage.lock();
         let now = inode.nr_pages();
         let before = charged.swap(now, Relaxed);
@@ -206,10 +225,11 @@ impl Space {
     /// on tmpfs; without one, what is free is what the machine has available
     /// (`MemAvailable`), so that what is used is always exact.
     pub(crate) fn counts(&self) -> Counts {
-        let (limits, bytes, inodes) = {
+        let (limits, bytes) = {
             let usage = self.usage.lock();
-            (usage.limits, usage.bytes, usage.inodes)
+            (usage.limits, usage.bytes)
         };
+        let inodes = self.inodes.load(Relaxed);
         let used_blocks = bytes.div_ceil(PAGE_BYTES);
         // SAFETY: `si_mem_available()` only reads the memory statistics.
         let available = u64::try_from(unsafe { bindings::si_mem_available() }).unwrap_or(0);
