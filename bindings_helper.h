@@ -16,6 +16,7 @@
 #include <linux/pagemap.h>
 #include <linux/security.h>
 #include <linux/statfs.h>
+#include <linux/uio.h>
 #include <linux/xattr.h>
 
 /* Macro constants bindgen cannot evaluate; Kbuild strips the prefix. */
@@ -128,6 +129,7 @@ RAMFS_OFFSET(super_operations, free_inode)
 RAMFS_OFFSET(super_block, s_xattr)
 RAMFS_OFFSET(fs_context, user_ns)
 RAMFS_OFFSET(inode, i_mode)
+RAMFS_OFFSET_AS(inode, i_nlink, __bindgen_anon_1)
 RAMFS_OFFSET(inode, i_rwsem)
 RAMFS_OFFSET(inode, i_atime_sec)
 RAMFS_OFFSET(inode, i_atime_nsec)
@@ -140,6 +142,9 @@ RAMFS_OFFSET(inode_operations, get_link)
 RAMFS_OFFSET(inode_operations, listxattr)
 RAMFS_OFFSET(file, f_mapping)
 RAMFS_OFFSET(kiocb, ki_filp)
+RAMFS_OFFSET(kiocb, ki_pos)
+RAMFS_OFFSET(kiocb, ki_flags)
+RAMFS_OFFSET(iov_iter, count)
 RAMFS_OFFSET(vm_area_struct, vm_ops)
 RAMFS_OFFSET(vm_area_struct, vm_file)
 RAMFS_OFFSET(vm_operations_struct, fault)

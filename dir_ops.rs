@@ -288,26 +288,47 @@ unsafe extern "C" fn link(
     dir: *mut bindings::inode,
     new: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
-    // adds a link to the inode and pins the new dentry, as `make_node` does.
-    let ret = unsafe { bindings::simple_link(old, dir, new) };
     // SAFETY: The VFS passes live objects, held for the call (see above).
-    let (old, dir, new) = unsafe {
+    let (old_dentry, dir_inode, new_dentry) = unsafe {
         (
             Dentry::from_raw(old),
             Inode::from_raw(dir),
             Dentry::from_raw(new),
         )
     };
+    let space = &dir_inode.super_block().info().space;
+    // Each further name of a file pins a dentry of its own: it costs an inode
+    // against `nr_inodes=`, as on tmpfs. (Linking an `O_TMPFILE` file, which
+    // has no name yet, gives it its first.)
+    let further = old_dentry.inode().is_some_and(|inode| inode.nlink() > 0);
+    let ret = match further.then(|| space.charge_inode()) {
+        Some(Err(e)) => e.to_errno(),
+        // SAFETY: The arguments are the VFS's own, passed on unchanged.
+        // libfs adds a link to the inode and pins the new dentry, as
+        // `make_node` does.
+        _ => unsafe { bindings::simple_link(old, dir, new) },
+    };
+    if further && ret != 0 {
+        space.uncharge_inode();
+    }
     trace!(
-        dir.super_block(),
+        dir_inode.super_block(),
         "link(ino {}, dir {}, \"{}\") = {}",
-        old.inode().map_or(0, |inode| inode.ino()),
-        dir.ino(),
-        new.name(),
+        old_dentry.inode().map_or(0, |inode| inode.ino()),
+        dir_inode.ino(),
+        new_dentry.name(),
         Ret(ret)
     );
     ret
+}
+
+/// Whether removing the name `dentry` leaves its inode with other names:
+/// then the name's charge against `nr_inodes=` (see [`link`]) goes back
+/// with it, and the inode's own charge when the inode goes.
+fn has_other_names(dentry: &Dentry) -> bool {
+    dentry
+        .inode()
+        .is_some_and(|inode| !inode.is_dir() && inode.nlink() > 1)
 }
 
 /// # Safety
@@ -315,16 +336,21 @@ unsafe extern "C" fn link(
 /// Called by the VFS as `inode_operations::unlink` or `rmdir`: `dir` is a live
 /// directory of ours, locked, and `dentry` a live, positive dentry in it.
 unsafe extern "C" fn unlink(dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: The VFS passes live objects, held for the call (see above).
+    let (dir_inode, name) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
+    // The VFS holds the inode's lock too: its link count is stable.
+    let other_names = has_other_names(name);
     // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
     // drops a link and the reference that pinned the dentry.
     let ret = unsafe { bindings::simple_unlink(dir, dentry) };
-    // SAFETY: The VFS passes live objects, held for the call (see above).
-    let (dir, dentry) = unsafe { (Inode::from_raw(dir), Dentry::from_raw(dentry)) };
+    if ret == 0 && other_names {
+        dir_inode.super_block().info().space.uncharge_inode();
+    }
     trace!(
-        dir.super_block(),
+        dir_inode.super_block(),
         "unlink(dir {}, \"{}\") = {}",
-        dir.ino(),
-        dentry.name(),
+        dir_inode.ino(),
+        name.name(),
         Ret(ret)
     );
     ret
@@ -391,6 +417,12 @@ unsafe extern "C" fn rename(
     } else {
         None
     };
+    // SAFETY: As above.
+    let new_dentry = unsafe { Dentry::from_raw(new) };
+    // A rename onto an existing name unlinks that name's inode (not with
+    // RENAME_EXCHANGE); the VFS holds that inode's lock.
+    let victim_has_other_names =
+        flags & bindings::RENAME_EXCHANGE == 0 && has_other_names(new_dentry);
     let ret = if flags & bindings::RENAME_WHITEOUT != 0 {
         // SAFETY: As above.
         let (dir, old_dentry) = unsafe { (Inode::from_raw(old_dir), Dentry::from_raw(old)) };
@@ -418,6 +450,9 @@ unsafe extern "C" fn rename(
         // RENAME_NOREPLACE and RENAME_EXCHANGE.
         unsafe { bindings::simple_rename(idmap, old_dir, old, new_dir, new, flags) }
     };
+    if ret == 0 && victim_has_other_names {
+        sb.info().space.uncharge_inode();
+    }
     if let Some(call) = call {
         trace!(sb, "{} = {}", &*call, Ret(ret));
     }

@@ -11,21 +11,31 @@
 //!
 //! What is ours on the data path is bookkeeping for `size=` (see `space.rs`):
 //! thin wrappers around the generic calls that can add a page to the page
-//! cache (`write_begin`, a page fault, `read`, `splice_read`) reserve the page
-//! on a limited mount before the call and settle the count after it. The
-//! data itself never passes through our code.
+//! cache (`write_begin`, a page fault) reserve the page before the call and
+//! settle the count after it. The data itself never passes through our code.
+//!
+//! And reads of holes. The generic `read()` fills a page the page cache lacks
+//! by adding a zeroed page: on a RAM filesystem, whose pages reclaim cannot
+//! take back, reading a sparse file would pin memory no limit sees. So
+//! `read_iter` copies what the page cache holds and writes zeroes for the
+//! pages it lacks, adding none, as tmpfs does; `splice_read` (`sendfile`,
+//! `splice`, `copy_file_range`) goes through `read_iter` too. Readahead
+//! (`readahead(2)`, `fadvise`, `madvise(MADV_WILLNEED)`) adds nothing
+//! either: the VFS ignores it on a filesystem without a backing device.
 //!
 //! Also ours: `setattr` (chmod, chown, utimes, truncate), which also updates
 //! the change time when truncate changes the size (the C ramfs forgets that).
 
 use crate::{
     bindings, inode,
+    space::Reservation,
     trace::{trace, Ret},
-    vfs::{self, Dentry, File, Inode, StaticTable},
+    vfs::{self, Dentry, File, Inode, ReadRequest, StaticTable},
     xattr,
 };
 use core::{ffi::c_void, fmt};
 use kernel::{
+    error::code::{EAGAIN, EFAULT, EINVAL},
     ffi::{c_int, c_uint},
     types::Opaque,
 };
@@ -39,7 +49,9 @@ pub(crate) static FILE_OPERATIONS: StaticTable<bindings::file_operations> =
         mmap: Some(mmap),
         // Data is in memory already: there is nothing to flush.
         fsync: Some(bindings::noop_fsync),
-        splice_read: Some(splice_read),
+        // Through `read_iter` into pages of the pipe's own: holes add
+        // nothing to the page cache (`filemap_splice_read()` would).
+        splice_read: Some(bindings::copy_splice_read),
         splice_write: Some(bindings::iter_file_splice_write),
         llseek: Some(bindings::generic_file_llseek),
         // No `get_unmapped_area`: the VFS then places the mapping with
@@ -85,7 +97,11 @@ pub(crate) unsafe extern "C" fn setattr(
     let ret = unsafe { bindings::simple_setattr(idmap, dentry, attr) };
     if let Some(inode) = inode {
         // A truncate gives back the pages it dropped.
-        inode.super_block().info().space.settle(inode, false);
+        inode
+            .super_block()
+            .info()
+            .space
+            .settle(inode, Reservation::None);
         // POSIX: a successful truncate that changes the size updates the
         // modification and change times. `truncate(2)` (unlike `ftruncate`)
         // does not ask for that in `attr`, and `simple_setattr()` does not do it.
@@ -200,35 +216,78 @@ unsafe extern "C" fn write_begin(
 
 /// # Safety
 ///
-/// Called by the VFS as `file_operations::read_iter` with a live request on
-/// an open file of ours; the arguments are passed through.
+/// Called by the VFS as `file_operations::read_iter` (`read`, `pread`,
+/// `readv`, and `splice_read` above) with a live request on an open file of
+/// ours and a live destination, both ours for the call.
 unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
-    // SAFETY: The arguments are the VFS's own, passed on unchanged.
-    let ret = unsafe { bindings::generic_file_read_iter(iocb, to) };
-    // A read of a hole adds zeroed pages: count them.
-    // SAFETY: The request's file is live for the call.
-    let inode = unsafe { File::from_raw((*iocb).ki_filp) }.data_inode();
-    inode.super_block().info().space.settle(inode, false);
-    ret
+    // SAFETY: The arguments are the VFS's own, ours for the call (see above).
+    match unsafe { ReadRequest::from_raw(iocb, to) } {
+        Some(mut request) => read(&mut request),
+        None => EINVAL.to_errno() as isize,
+    }
 }
 
-/// # Safety
-///
-/// Called by the VFS as `file_operations::splice_read` with a live open file
-/// of ours; the arguments are passed through.
-unsafe extern "C" fn splice_read(
-    file: *mut bindings::file,
-    ppos: *mut bindings::loff_t,
-    pipe: *mut bindings::pipe_inode_info,
-    len: usize,
-    flags: c_uint,
-) -> isize {
-    // SAFETY: The arguments are the VFS's own, passed on unchanged.
-    let ret = unsafe { bindings::filemap_splice_read(file, ppos, pipe, len, flags) };
-    // SAFETY: The file is live for the call.
-    let inode = unsafe { File::from_raw(file) }.data_inode();
-    inode.super_block().info().space.settle(inode, false);
-    ret
+/// `read()`: copies what the page cache holds and zeroes for the holes,
+/// without adding a page for a hole.
+fn read(request: &mut ReadRequest<'_>) -> isize {
+    let inode = request.inode();
+    let page = bindings::PAGE_SIZE;
+    let mut done: isize = 0;
+    let ret = loop {
+        if request.remaining() == 0 {
+            break 0;
+        }
+        // The pages the page cache holds, up to the first it lacks.
+        let ret = request.read_cached();
+        if ret > 0 {
+            done += ret;
+            continue;
+        }
+        if ret != EAGAIN.to_errno() as isize {
+            // The end of the file (0) or an error.
+            break ret;
+        }
+        let (pos, size) = (request.pos(), inode.size());
+        if pos >= size {
+            break 0;
+        }
+        // `pos` is below the size, so not negative.
+        let pos = pos as u64;
+        let in_page = page - (pos as usize & (page - 1));
+        // The rest of this page, or of the file when that is shorter.
+        let len = request
+            .remaining()
+            .min(in_page)
+            .min(usize::try_from(size as u64 - pos).unwrap_or(usize::MAX));
+        if inode.has_page(pos >> bindings::PAGE_SHIFT) {
+            // A page that is being written or faulted in right now:
+            // read it as `read()` does, which waits for it.
+            let ret = request.read_page_cache(len);
+            if ret <= 0 {
+                break ret;
+            }
+            done += ret;
+        } else {
+            // A hole: zeroes, and no page.
+            let zeroed = request.zero(len);
+            done += zeroed as isize;
+            if zeroed < len {
+                break EFAULT.to_errno() as isize;
+            }
+        }
+    };
+    // A page the page cache dropped between our look and the read (only a
+    // truncate can) is added back as `read()` adds one: count it.
+    inode
+        .super_block()
+        .info()
+        .space
+        .settle(inode, Reservation::None);
+    if done > 0 {
+        done
+    } else {
+        ret
+    }
 }
 
 /// # Safety

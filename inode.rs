@@ -22,6 +22,7 @@
 
 use crate::{
     bindings, dir_ops, file_ops,
+    space::Reservation,
     vfs::{self, Dentry, Inode, StaticTable, SuperBlock},
     xattr,
 };
@@ -313,7 +314,7 @@ pub(crate) unsafe extern "C" fn getattr(
 /// nor xattrs.
 pub(crate) fn release_space(inode: &Inode) {
     let space = &inode.super_block().info().space;
-    space.settle(inode, false);
+    space.settle(inode, Reservation::None);
     let xattr_bytes = inode.ramfs().xattrs.clear();
     if xattr_bytes != 0 {
         space.uncharge(xattr_bytes);

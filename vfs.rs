@@ -21,7 +21,7 @@
 use crate::{bindings, inode::RamfsInode};
 use core::{
     ptr::{self, NonNull},
-    sync::atomic::{AtomicI64, AtomicUsize, Ordering},
+    sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering},
 };
 use kernel::{
     error::to_result,
@@ -113,6 +113,28 @@ impl Inode {
         // an acquire load pairs with it, as `i_size_read()` does.
         unsafe { AtomicI64::from_ptr(ptr::addr_of_mut!((*self.as_ptr()).i_size)) }
             .load(Ordering::Acquire)
+    }
+
+    /// The link count (`i_nlink`), read as the VFS reads it without a lock.
+    /// Stable while the inode's lock is held.
+    pub(crate) fn nlink(&self) -> u32 {
+        // SAFETY: `i_nlink` is a valid, aligned `unsigned int` for as long as
+        // the inode lives; writers change it under the inode's lock, and a
+        // lockless reader reads it once, as a relaxed atomic load does.
+        unsafe {
+            AtomicU32::from_ptr(ptr::addr_of_mut!(
+                (*self.as_ptr()).__bindgen_anon_1.__i_nlink
+            ))
+        }
+        .load(Ordering::Relaxed)
+    }
+
+    /// Whether the inode is a directory (`S_ISDIR(inode->i_mode)`).
+    pub(crate) fn is_dir(&self) -> bool {
+        // SAFETY: The type bits of `i_mode` are set when the inode is made,
+        // before anyone else sees it, and never change.
+        let mode = unsafe { (*self.as_ptr()).i_mode };
+        u32::from(mode) & bindings::S_IFMT == bindings::S_IFDIR
     }
 
     /// The rust_ramfs part of this inode.
@@ -408,6 +430,115 @@ impl File {
     }
 }
 
+/// A `read_iter` call: the request (`struct kiocb`: the file and position)
+/// and where the bytes go (`struct iov_iter`), both the caller's for the
+/// call. Reads advance the position and consume the destination.
+pub(crate) struct ReadRequest<'a> {
+    iocb: NonNull<bindings::kiocb>,
+    to: NonNull<bindings::iov_iter>,
+    _call: core::marker::PhantomData<&'a mut bindings::kiocb>,
+}
+
+impl<'a> ReadRequest<'a> {
+    /// Views the arguments of a `read_iter` call.
+    ///
+    /// # Safety
+    ///
+    /// `iocb` must point to a live request on an open file and `to` to a live
+    /// destination, both used by nobody else for `'a` (true of the arguments
+    /// the VFS passes to `read_iter`, for the duration of the call).
+    pub(crate) unsafe fn from_raw(
+        iocb: *mut bindings::kiocb,
+        to: *mut bindings::iov_iter,
+    ) -> Option<Self> {
+        Some(Self {
+            iocb: NonNull::new(iocb)?,
+            to: NonNull::new(to)?,
+            _call: core::marker::PhantomData,
+        })
+    }
+
+    /// The inode whose page cache holds the file's data.
+    pub(crate) fn inode(&self) -> &'a Inode {
+        // SAFETY: The request is live for `'a`, and so is its file, which
+        // holds the inode.
+        unsafe { File::from_raw((*self.iocb.as_ptr()).ki_filp) }.data_inode()
+    }
+
+    /// The file position the next byte is read from.
+    pub(crate) fn pos(&self) -> i64 {
+        // SAFETY: The request is live and ours for the call.
+        unsafe { (*self.iocb.as_ptr()).ki_pos }
+    }
+
+    /// Where the destination keeps its byte count (`iov_iter->count`).
+    fn count(&self) -> *mut usize {
+        let to = self.to.as_ptr();
+        // SAFETY: The destination is live; `count` is in the anonymous struct
+        // of its anonymous union, which bindgen represents by a marker field
+        // at the union's address.
+        unsafe { ptr::addr_of_mut!((*to).__bindgen_anon_1.__bindgen_anon_1.as_mut().count) }
+    }
+
+    /// How many bytes the destination still takes (`iov_iter_count()`).
+    pub(crate) fn remaining(&self) -> usize {
+        // SAFETY: The destination is live and ours for the call.
+        unsafe { *self.count() }
+    }
+
+    /// Copies to the destination what the page cache holds from the position
+    /// on (`filemap_read()` with `IOCB_NOIO`): stops at the first page the
+    /// page cache lacks, or that is not up to date, without adding one.
+    /// Returns the bytes copied, 0 at the end of the file, or an error:
+    /// EAGAIN when nothing was copied because of such a page.
+    pub(crate) fn read_cached(&mut self) -> isize {
+        let iocb = self.iocb.as_ptr();
+        // SAFETY: The request and destination are live and ours for the call
+        // (`&mut self`); `filemap_read()` takes them as `read_iter` does.
+        // IOCB_NOIO makes it return EAGAIN where it would otherwise add a
+        // page; the caller's flags are restored after.
+        unsafe {
+            let flags = (*iocb).ki_flags;
+            (*iocb).ki_flags = flags | bindings::IOCB_NOIO as c_int;
+            let ret = bindings::filemap_read(iocb, self.to.as_ptr(), 0);
+            (*iocb).ki_flags = ((*iocb).ki_flags & !(bindings::IOCB_NOIO as c_int))
+                | (flags & bindings::IOCB_NOIO as c_int);
+            ret
+        }
+    }
+
+    /// Reads at most `len` bytes through the page cache as `read()` does
+    /// (`filemap_read()`), waiting for a page that is being filled, and
+    /// adding one (zeroed) only where the page cache lacks it.
+    pub(crate) fn read_page_cache(&mut self, len: usize) -> isize {
+        let count = self.count();
+        let before = self.remaining();
+        let limit = before.min(len);
+        // SAFETY: As in `read_cached`. Shortening the destination and giving
+        // back what was cut off after is `iov_iter_truncate()` and
+        // `iov_iter_reexpand()`.
+        unsafe {
+            *count = limit;
+            let ret = bindings::filemap_read(self.iocb.as_ptr(), self.to.as_ptr(), 0);
+            *count += before - limit;
+            ret
+        }
+    }
+
+    /// Writes `len` zero bytes to the destination and advances the position
+    /// past them: the contents of a hole. Returns how many it wrote, fewer
+    /// when the destination faults.
+    pub(crate) fn zero(&mut self, len: usize) -> usize {
+        // SAFETY: The destination is live and ours for the call;
+        // `iov_iter_zero()` writes at most `len` bytes and advances it.
+        let done = unsafe { bindings::iov_iter_zero(len, self.to.as_ptr()) };
+        // SAFETY: The request is live and ours for the call. `done` is at
+        // most `len`, a part of a page here, so it fits an `i64`.
+        unsafe { (*self.iocb.as_ptr()).ki_pos += done as i64 };
+        done
+    }
+}
+
 /// Marks a page-cache mapping unevictable (`mapping_set_unevictable()`):
 /// the page cache is the only copy of a RAM filesystem's data, so reclaim
 /// must not drop or write back its pages.
@@ -532,6 +663,7 @@ assert_c_layout! {
         super_block.s_xattr,
         fs_context.user_ns,
         inode.i_mode,
+        inode.__bindgen_anon_1,
         inode.i_rwsem,
         inode.i_atime_sec,
         inode.i_atime_nsec,
@@ -544,6 +676,8 @@ assert_c_layout! {
         inode_operations.listxattr,
         file.f_mapping,
         kiocb.ki_filp,
+        kiocb.ki_pos,
+        kiocb.ki_flags,
         vm_area_struct.vm_ops,
         vm_area_struct.vm_file,
         vm_operations_struct.fault,
@@ -574,4 +708,11 @@ const _: () = assert!(
     core::mem::offset_of!(bindings::vm_fault, __bindgen_anon_1)
         + core::mem::offset_of!(bindings::vm_fault__bindgen_ty_1, pgoff)
         == bindings::OFFSET__vm_fault__pgoff
+);
+// `iov_iter`'s byte count lives in an anonymous struct in an anonymous union.
+const _: () = assert!(
+    core::mem::offset_of!(bindings::iov_iter, __bindgen_anon_1)
+        + core::mem::offset_of!(bindings::iov_iter__bindgen_ty_1, __bindgen_anon_1)
+        + core::mem::offset_of!(bindings::iov_iter__bindgen_ty_1__bindgen_ty_1, count)
+        == bindings::OFFSET__iov_iter__count
 );

@@ -14,12 +14,15 @@
 //! A disk filesystem stores xattrs on disk; we keep them in the inode's Rust
 //! part (see `inode.rs`): a tree from full name to value, under a mutex,
 //! both allocated when the inode's first xattr is set.
-//! Names and values are charged to the mount's `size=` (see `space.rs`).
+//! Each is charged to the mount's `size=` (see `space.rs`) at what it takes
+//! from the allocator: its tree node, which holds the name, and its value's
+//! buffer; an inode's first also pays for the tree and its mutex.
 //! overlayfs keeps its bookkeeping in `trusted.overlay.*` xattrs of its upper
 //! layer: these are what let rust_ramfs be one.
 
 use crate::{
     bindings,
+    space::Space,
     vfs::{errno, Dentry, Inode, StaticTable},
 };
 use core::{
@@ -113,14 +116,20 @@ impl Store {
         Some(unsafe { Boxed::borrow(tree) }.get_ref())
     }
 
-    /// The xattrs, allocated now if none was ever set.
-    fn get_or_create(&self) -> Result<&Mutex<Xattrs>> {
+    /// The xattrs, allocated now (and charged to `space`) if none was ever
+    /// set.
+    fn get_or_create(&self, space: &Space) -> Result<&Mutex<Xattrs>> {
         if let Some(tree) = self.get() {
             return Ok(tree);
         }
-        let new = KBox::pin_init(new_mutex!(Xattrs::new(), "xattr::Store"), GFP_KERNEL)?
-            .into_foreign()
-            .cast_mut();
+        space.charge(store_charge())?;
+        let new = match KBox::pin_init(new_mutex!(Xattrs::new(), "xattr::Store"), GFP_KERNEL) {
+            Ok(new) => new.into_foreign().cast_mut(),
+            Err(e) => {
+                space.uncharge(store_charge());
+                return Err(e);
+            }
+        };
         // The VFS serialises setters with `i_rwsem`, so the exchange fails
         // only if that ever changes; then the first tree stays.
         let exchange = self
@@ -132,6 +141,7 @@ impl Store {
                 // SAFETY: `new` came from `into_foreign()` above and was never
                 // published, so nothing borrows it.
                 drop(unsafe { Boxed::from_foreign(new) });
+                space.uncharge(store_charge());
                 theirs
             }
         };
@@ -139,19 +149,19 @@ impl Store {
         Ok(unsafe { Boxed::borrow(tree) }.get_ref())
     }
 
-    /// Empties the store, for an inode being evicted; returns the bytes its
-    /// xattrs were charged.
+    /// Empties the store, for an inode being evicted; returns the bytes it
+    /// was charged, the tree's own included (freed with the inode).
     pub(crate) fn clear(&self) -> u64 {
         let Some(tree) = self.get() else {
             return 0;
         };
         let mut xattrs = tree.lock();
         let charge = xattrs
-            .iter()
-            .map(|(name, value)| charge_of(name, value.len()))
-            .sum();
+            .values()
+            .map(|value| charge_of(value.len()))
+            .sum::<u64>();
         *xattrs = Xattrs::new();
-        charge
+        charge.saturating_add(store_charge())
     }
 }
 
@@ -163,9 +173,34 @@ impl Drop for Store {
     }
 }
 
-/// Bytes an xattr is charged to `size=`: its name and its value.
-fn charge_of(name: &Name, value_len: usize) -> u64 {
-    (name.len + value_len) as u64
+/// Bytes an allocation of `bytes` takes from the slab allocator
+/// (`kmalloc_size_roundup()`): its size class, or whole pages when larger.
+/// A value too large for the slab may come from `vmalloc` instead, which
+/// takes whole pages too.
+fn allocated(bytes: usize) -> u64 {
+    // SAFETY: `kmalloc_size_roundup()` only computes a size.
+    unsafe { bindings::kmalloc_size_roundup(bytes) as u64 }
+}
+
+/// What `RBTree` allocates per entry: a node with the tree links, the key
+/// (the name, inline) and the value's vector.
+const NODE_BYTES: usize = core::mem::size_of::<bindings::rb_node>()
+    + core::mem::size_of::<Name>()
+    + core::mem::size_of::<KVVec<u8>>();
+
+/// Bytes an xattr is charged to `size=`: its node and its value's buffer.
+fn charge_of(value_len: usize) -> u64 {
+    let value = if value_len == 0 {
+        0
+    } else {
+        allocated(value_len)
+    };
+    allocated(NODE_BYTES).saturating_add(value)
+}
+
+/// Bytes an inode's first xattr also costs: the tree and its mutex.
+fn store_charge() -> u64 {
+    allocated(core::mem::size_of::<Mutex<Xattrs>>())
 }
 
 /// Whether the caller may see `trusted.` names (as `simple_xattr_list()`).
@@ -219,7 +254,7 @@ fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result 
     let tree = match (&new_value, store.get()) {
         (None, None) => return Err(errno(bindings::ENODATA)),
         (None, Some(tree)) => tree,
-        (Some(_), _) => store.get_or_create()?,
+        (Some(_), _) => store.get_or_create(space)?,
     };
     let mut xattrs = tree.lock();
     let old_len = xattrs.get(&name).map(|old| old.len());
@@ -227,23 +262,23 @@ fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result 
         (None, None) => return Err(errno(bindings::ENODATA)),
         (None, Some(old_len)) => {
             xattrs.remove(&name);
-            space.uncharge(charge_of(&name, old_len));
+            space.uncharge(charge_of(old_len));
         }
         (Some(_), Some(_)) if create_only => return Err(EEXIST),
         (Some(_), None) if replace_only => return Err(errno(bindings::ENODATA)),
         (Some(new_value), Some(old_len)) => {
-            let new_len = new_value.len();
-            if new_len > old_len {
-                space.charge((new_len - old_len) as u64)?;
+            let (old_charge, new_charge) = (charge_of(old_len), charge_of(new_value.len()));
+            if new_charge > old_charge {
+                space.charge(new_charge - old_charge)?;
             } else {
-                space.uncharge((old_len - new_len) as u64);
+                space.uncharge(old_charge - new_charge);
             }
             if let Some(slot) = xattrs.get_mut(&name) {
                 *slot = new_value;
             }
         }
         (Some(new_value), None) => {
-            let charge = charge_of(&name, new_value.len());
+            let charge = charge_of(new_value.len());
             space.charge(charge)?;
             if let Err(e) = xattrs.try_create_and_insert(name, new_value, GFP_KERNEL) {
                 space.uncharge(charge);

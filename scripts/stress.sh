@@ -8,6 +8,8 @@
 #   faults       failslab / fail_page_alloc aimed at a test process
 #   fsx          seeded random file operations, several seeds in parallel
 #   stress-ng    the filesystem class
+#   trinity      syscall fuzzing of the file-system group (TRINITY_SYSCALLS,
+#                here 150 000 a file system unless given)
 # and the kmemleak scan after them. The same scripts run in `make check`;
 # this runs them alone. The report is also kept in results/stress.txt.
 # `scripts/stress.sh --report [KTAP-LOG]` prints the report of an earlier run
@@ -17,14 +19,14 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 results=$top/results
-SCRIPTS=(concurrency lifecycle faults fsx stress-ng)
+SCRIPTS=(concurrency lifecycle faults fsx stress-ng trinity)
 
 rc=0
 ktap=$results/ktap.log
 if [ "${1:-}" = --report ]; then
 	ktap=${2:-$ktap}
 else
-	"$here/check.sh" "${SCRIPTS[@]}" || rc=$?
+	TRINITY_SYSCALLS=${TRINITY_SYSCALLS:-150000} "$here/check.sh" "${SCRIPTS[@]}" || rc=$?
 fi
 {
 	echo

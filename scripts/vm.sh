@@ -80,7 +80,8 @@ fi
 q() { printf '%q' "$1"; }
 limit=300
 if [ "$mode" = test ]; then
-	cmd="RAMFS_FLAVOUR=$flavour exec bash $(q "$top/tests/run-guest.sh")"
+	cmd="RAMFS_FLAVOUR=$flavour${TRINITY_SYSCALLS:+ TRINITY_SYSCALLS=$(q "$TRINITY_SYSCALLS")}"
+	cmd+=" exec bash $(q "$top/tests/run-guest.sh")"
 	for a; do cmd+=" $(q "$a")"; done
 	limit=$((limit + $(RAMFS_FLAVOUR=$flavour bash "$top/tests/run-guest.sh" --budget "$@")))
 elif [ "$mode" = exec ]; then

@@ -23,7 +23,7 @@
 #
 # On a kernel with kmemleak (the debug flavour) a last top-level test scans
 # for leaks once every script has run: a leaked object whose allocation
-# backtrace passes through rust_ramfs fails it.
+# backtrace passes through rust_ramfs fails it. Then the module must unload.
 # Exit status: 0 when every script passed or skipped, else 1.
 set -uo pipefail
 
@@ -74,7 +74,7 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 out=$(mktemp -d /tmp/run-guest.XXXXXX)
 echo "KTAP version 1"
-echo "1..$((${#tests[@]} + ${kmemleak:+1}))"
+echo "1..$((${#tests[@]} + ${kmemleak:+1} + 1))"
 n=0 failed=0
 
 # start T: run script T in the background, its output and exit status into
@@ -164,5 +164,19 @@ if [ -n "$kmemleak" ]; then
 		echo "not ok $n kmemleak"
 		failed=1
 	fi
+fi
+
+# Last, the module must unload: no mount, open file or reference that a
+# script (or a fuzzer's child) left behind pins it.
+n=$((n + 1))
+if [ ! -d /sys/module/rust_ramfs ]; then
+	echo "ok $n module unloads after every script # SKIP not loaded"
+elif out=$(rmmod rust_ramfs 2>&1); then
+	echo "ok $n module unloads after every script"
+else
+	echo "    # rmmod: $out"
+	grep -w rust_ramfs /proc/mounts | sed 's/^/    # still mounted: /'
+	echo "not ok $n module unloads after every script"
+	failed=1
 fi
 exit "$failed"

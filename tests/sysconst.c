@@ -43,5 +43,8 @@ int main(void)
 	PY(MS_ASYNC);
 	PY(MS_INVALIDATE);
 	PY(MS_SYNC);
+	/* madvise(2) */
+	PY(MADV_POPULATE_READ);
+	PY(MADV_POPULATE_WRITE);
 	return 0;
 }
