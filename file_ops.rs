@@ -262,11 +262,12 @@ fn read(request: &mut ReadRequest<'_>) -> isize {
         if inode.has_page(pos >> bindings::PAGE_SHIFT) {
             // A page that is being written or faulted in right now:
             // read it as `read()` does, which waits for it.
-            let ret = request.read_page_cache(len);
-            if ret <= 0 {
-                break ret;
+            let ret = request.read_page_cache(len, done);
+            if ret <= done {
+                // Nothing more: the end of the file, or an error.
+                break ret.min(0);
             }
-            done += ret;
+            done = ret;
         } else {
             // A hole: zeroes, and no page.
             let zeroed = request.zero(len);
@@ -276,8 +277,9 @@ fn read(request: &mut ReadRequest<'_>) -> isize {
             }
         }
     };
-    // A page the page cache dropped between our look and the read (only a
-    // truncate can) is added back as `read()` adds one: count it.
+    // A page that left the page cache between our look and the read
+    // (truncated, or a clean one dropped with the caches) is added back as
+    // `read()` adds one: count it.
     inode
         .super_block()
         .info()

@@ -509,8 +509,12 @@ impl<'a> ReadRequest<'a> {
 
     /// Reads at most `len` bytes through the page cache as `read()` does
     /// (`filemap_read()`), waiting for a page that is being filled, and
-    /// adding one (zeroed) only where the page cache lacks it.
-    pub(crate) fn read_page_cache(&mut self, len: usize) -> isize {
+    /// adding one (zeroed) only where the page cache lacks it. `done` is what
+    /// this `read_iter` call has copied so far (so that an asynchronous read
+    /// that has copied something is not queued); returns `done` plus what it
+    /// copied, or, with nothing copied at all, 0 at the end of the file or
+    /// an error.
+    pub(crate) fn read_page_cache(&mut self, len: usize, done: isize) -> isize {
         let count = self.count();
         let before = self.remaining();
         let limit = before.min(len);
@@ -519,7 +523,7 @@ impl<'a> ReadRequest<'a> {
         // `iov_iter_reexpand()`.
         unsafe {
             *count = limit;
-            let ret = bindings::filemap_read(self.iocb.as_ptr(), self.to.as_ptr(), 0);
+            let ret = bindings::filemap_read(self.iocb.as_ptr(), self.to.as_ptr(), done);
             *count += before - limit;
             ret
         }

@@ -281,7 +281,7 @@ LONG = "n" * 200  # a name that needs a dentry name of its own
 def tiny_xattrs(m):
     path = m.path("f")
     open(path, "w").close()
-    return fill(lambda i: os.setxattr(path, f"user.{i}", b"x"), 200_000)
+    return fill(lambda i: os.setxattr(path, f"user.{i}", b"x"), 20_000)
 
 
 def long_xattrs(m):
