@@ -281,7 +281,9 @@ LONG = "n" * 200  # a name that needs a dentry name of its own
 def tiny_xattrs(m):
     path = m.path("f")
     open(path, "w").close()
-    return fill(lambda i: os.setxattr(path, f"user.{i}", b"x"), 20_000)
+    # rust_ramfs says ENOSPC after about 2 000; tmpfs, which counts them at
+    # less than they take, reaches the cap.
+    return fill(lambda i: os.setxattr(path, f"user.{i}", b"x"), 6_000)
 
 
 def long_xattrs(m):
@@ -503,9 +505,9 @@ def remount_race(where, rounds=10, writers=6, pages=8192):
         check(libc.mount(b"none", os.fsencode(where), None, MS_REMOUNT, b"size=0"))
         for w in range(writers):
             os.unlink(os.path.join(where, f"w{w}"))
-    print(f"# {rounds} rounds, {writers} writers of {pages} pages each: a remount halfway "
-          f"was accepted in {accepted}, refused in the others (the writers were past it); "
-          f"the mount never held more than it allowed" if not bad else "")
+    print(f"# {rounds} rounds, {writers} writers of {pages} pages each: the remount halfway "
+          f"was accepted in {accepted} (refused when the writers were past it)"
+          + ("; the mount never held more than it allowed" if not bad else ""))
     sys.exit(1 if bad or accepted < rounds // 2 else 0)
 
 

@@ -7,8 +7,8 @@
 # a directory on the mount: trinity's victim files (-V) and its test files
 # (created in its working directory) are there, other file-descriptor
 # providers (sockets, pipes, perf, memfd...) are off. A fixed seed and a
-# bounded number of syscalls (TRINITY_SYSCALLS: 40 000 on the debug kernel,
-# about 70 s a file system; 100 000 on the plain one); `make stress` runs
+# bounded number of syscalls (TRINITY_SYSCALLS: 30 000 on the debug kernel,
+# about a minute a file system; 100 000 on the plain one); `make stress` runs
 # 150 000 on the debug kernel. First on
 # rust_ramfs (size=64m: the limits are fuzzed too), then the same on the C
 # ramfs in the same boot, for comparison. Pass: trinity completes its
@@ -28,7 +28,7 @@ uid=$(id -u ramfs-fuzz)
 
 SEED=20261204
 CALLS=${TRINITY_SYSCALLS:-100000}
-[ -n "${TRINITY_SYSCALLS:-}" ] || [ "${RAMFS_FLAVOUR:-test}" != debug ] || CALLS=40000
+[ -n "${TRINITY_SYSCALLS:-}" ] || [ "${RAMFS_FLAVOUR:-test}" != debug ] || CALLS=30000
 FILESYSTEMS=("$RAMFS_NAME" ramfs)
 # One run must finish within this: half the script's limit, less a margin.
 RUN_LIMIT=$((${RAMFS_TIMEOUT:-300} / 2 - 30))

@@ -208,8 +208,10 @@ def bfree(d):
 
 
 def charge(d):
-    """rust_ramfs with size=1m (1048576 bytes): user.vNN (8 bytes) with
-    65536-byte values take 65544 bytes each: 15 fit."""
+    """rust_ramfs with size=1m (1048576 bytes): an xattr with a 65536-byte
+    value takes 66048 bytes (its 512-byte tree node, which holds the name,
+    and the value's buffer), and a file's first xattr its tree too (less
+    than a page): 15 fit."""
     f = newfile(d + "/charged")
     n, r = 0, "OK"
     while n < 100:
@@ -376,16 +378,16 @@ after uid 65534 writes: -rwxrwxrwx" "$R" "$T" killpriv
 # charged to size=
 C=$SCRATCH/charged
 fs_mount "$RAMFS_NAME" "$C" size=1m || true
-expect_output "size=1m: fifteen 64 KiB values fit (65544 bytes each), then ENOSPC; removing one makes room" \
-	"64 KiB values that fit: 15 then ENOSPC bfree 15
-remove user.v00: OK bfree 31
-one more fits: OK bfree 15
+expect_output "size=1m: fifteen 64 KiB values fit (66048 bytes each: node and value as allocated), then ENOSPC; removing one makes room; each file's xattr tree stays charged until the file goes" \
+	"64 KiB values that fit: 15 then ENOSPC bfree 14
+remove user.v00: OK bfree 30
+one more fits: OK bfree 14
 and no other: ENOSPC
-a small one fits: OK bfree 15
-user.v01 replaced by 1 byte: OK bfree 31
-then a 64 KiB value fits: OK bfree 15
+a small one fits: OK bfree 13
+user.v01 replaced by 1 byte: OK bfree 29
+then a 64 KiB value fits: OK bfree 13
 on another file: ENOSPC
-all removed: bfree 256
+all removed: bfree 255
 two set: bfree 223
 files with xattrs unlinked: bfree 256" xpy charge "$C"
 expect_output "... the charged mount's statfs after all that" "256 256" stat -f -c '%b %f' "$C"
