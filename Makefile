@@ -2,8 +2,13 @@
 #
 # rust_ramfs: a RAM filesystem written in Rust, as an out-of-tree module.
 #
-#   make            build rust_ramfs.ko (installs the toolchain and builds the
-#                   cached test kernel first when they are missing)
+#   make            build rust_ramfs.ko for the running kernel when its build
+#                   tree has Rust support, else for the project's cached
+#                   6.12 test kernel (installing the toolchain and building
+#                   that kernel first when they are missing)
+#   make install    install it into the kernel's module tree (modules_install,
+#                   depmod); INSTALL_MOD_PATH= installs under another root
+#   make uninstall  remove it from there again
 #   make check      the whole test suite, in a QEMU VM, on the debug kernel
 #   make stress     the stress tests alone, with a report of what they did
 #   make run        boot the VM with the module loaded and mounted on /mnt
@@ -14,12 +19,21 @@
 export KDIR
 
 # When Kbuild itself reads this directory it uses `Kbuild`, not this file.
-.PHONY: all modules check stress run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
+.PHONY: all modules install uninstall check stress run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
 
 all: modules
 
 modules:
 	scripts/kmake.sh modules
+
+# After `make`, for the same kernel. Kbuild puts the module under
+# lib/modules/RELEASE/updates and runs depmod, so that `mount -t rust_ramfs`
+# loads it through its `fs-rust_ramfs` alias.
+install:
+	scripts/kmake.sh modules_install
+
+uninstall:
+	scripts/uninstall.sh
 
 check:
 	scripts/check.sh
@@ -29,6 +43,7 @@ stress:
 
 # The module in this tree is built for one kernel at a time: build it for the
 # one `run` boots (the test kernel; FLAVOUR=debug for the debug one).
+run: export FLAVOUR ?= test
 run: modules
 	scripts/vm.sh run
 
@@ -42,13 +57,13 @@ kernel:
 	scripts/kdir.sh
 
 # rustfmt with the kernel's own .rustfmt.toml (Kbuild has no rustfmt rule for
-# external modules).
+# external modules), taken from the kernel source: no kernel build needed.
 RS_SOURCES = $(filter-out %_generated.rs,$(wildcard *.rs))
 fmt:
-	rustfmt --edition 2021 --config-path "$$(scripts/kdir.sh)/.rustfmt.toml" $(RS_SOURCES)
+	rustfmt --edition 2021 --config-path "$$(scripts/rustfmt-config.sh)" $(RS_SOURCES)
 
 fmtcheck:
-	rustfmt --edition 2021 --config-path "$$(scripts/kdir.sh)/.rustfmt.toml" --check $(RS_SOURCES)
+	rustfmt --edition 2021 --config-path "$$(scripts/rustfmt-config.sh)" --check $(RS_SOURCES)
 
 # Rebuild with clippy as the compiler driver, warnings as errors.
 clippy:

@@ -5,14 +5,14 @@
 #   1. install what is missing, get the debug kernel (scripts/setup.sh,
 #      kdir.sh): KASAN, lockdep, kmemleak... (kernel/debug.config);
 #      FLAVOUR=test runs on the plain test kernel instead
-#   2. build the module with warnings as errors, also under clippy; check its
-#      formatting and the shell scripts (shellcheck)
+#   2. build the module with warnings as errors, also under clippy and through
+#      DKMS; check its formatting and the shell scripts (shellcheck)
 #   3. one VM boot running every tests/*.sh (scripts/vm.sh test)
 #   4. scan the guest's kernel log for oopses, warnings, lockdep reports...
 # Prints the KTAP stream, host-side checks as `# check:` diagnostics, and
 # closes with `N passed, N failed[, N skipped]`, counting individual test
 # cases plus the host-side checks. Exits non-zero when anything failed.
-# Logs: results/{clippy,build,fmt,shellcheck}.log, results/ktap.log, results/console.log.
+# Logs: results/{clippy,build,dkms,fmt,shellcheck}.log, results/ktap.log, results/console.log.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -56,13 +56,15 @@ stop() {
 
 "$here/setup.sh" | sed 's/^/# /' || { not_ok "scripts/setup.sh" && stop; }
 # Builds the kernel on first use (8 to 17 min on 2 cores); progress on stderr.
-"$here/kdir.sh" >/dev/null || { not_ok "${FLAVOUR:-test} kernel (scripts/kdir.sh)" && stop; }
+kdir=$("$here/kdir.sh") || { not_ok "${FLAVOUR:-test} kernel (scripts/kdir.sh)" && stop; }
 
 # Clippy first: it rebuilds the module with clippy-driver; the plain build
 # after it (a changed command line to Kbuild) is the module the VM loads.
 host_check "clippy, warnings as errors" "$results/clippy.log" make -s -C "$top" clippy || true
 host_check "build with -Dwarnings" "$results/build.log" \
 	"$here/kmake.sh" KRUSTFLAGS=-Dwarnings modules || stop
+# The same sources built by DKMS from its own copy (tests/install.sh loads it).
+host_check "dkms build" "$results/dkms.log" "$here/dkms.sh" "$kdir" || true
 host_check "rustfmt --check" "$results/fmt.log" make -s -C "$top" fmtcheck || true
 host_check "shellcheck (warnings)" "$results/shellcheck.log" \
 	shellcheck -S warning -x "$top"/scripts/*.sh "$top"/tests/*.sh "$top"/bench/*.sh "$top"/.ci/run || true

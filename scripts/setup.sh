@@ -19,14 +19,14 @@ SUDO=""
 # LLVM/clang the kernel's Rust support is built with, kernel build deps, the VM
 # (QEMU, udev for virtme-ng's virtio-serial ports), the userland tools the
 # tests run inside the guest (trinity, the syscall fuzzer, among them), `make bench`'s (fs_mark, mbw, gcc for
-# bench/meta.c, matplotlib for its chart), and shellcheck for `make check`.
+# bench/meta.c, matplotlib for its chart), shellcheck and DKMS for `make check`.
 PKGS=(
 	linux-source-6.12 rustc-web rust-web-src rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod make
 	qemu-system-x86 busybox-static udev python3-venv
 	libacl1-dev stress-ng fio attr acl libcap2-bin util-linux procps psmisc graphviz
-	fsmark mbw gcc python3-matplotlib shellcheck trinity
+	fsmark mbw gcc python3-matplotlib shellcheck trinity dkms
 )
 
 missing=()

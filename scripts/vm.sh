@@ -38,6 +38,9 @@ run | test | exec) ;;
 	;;
 esac
 
+# The VM boots our cached kernel (the test one unless FLAVOUR says otherwise),
+# or the user's KDIR; never the running kernel's tree `make` may build for.
+[ -n "${KDIR:-}" ] || export FLAVOUR=${FLAVOUR:-test}
 kdir=$("$here/kdir.sh")
 # vng runs its sibling virtme-run from PATH.
 export PATH="$VENV/bin:$PATH"
