@@ -11,6 +11,7 @@
 #   make uninstall  remove it from there again
 #   make check      the whole test suite, in a QEMU VM, on the debug kernel
 #   make stress     the stress tests alone, with a report of what they did
+#   make fstests    fstests' whole selection on the plain kernel (FSTESTS_SRC=)
 #   make run        boot the VM with the module loaded and mounted on /mnt
 #   make KDIR=/path/to/linux LLVM=1    build against your own Rust-enabled tree
 #
@@ -19,7 +20,7 @@
 export KDIR
 
 # When Kbuild itself reads this directory it uses `Kbuild`, not this file.
-.PHONY: all modules install uninstall check stress run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
+.PHONY: all modules install uninstall check stress fstests run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
 
 all: modules
 
@@ -40,6 +41,11 @@ check:
 
 stress:
 	scripts/stress.sh
+
+# tests/fstests/all.list on rust_ramfs, tmpfs and the C ramfs, in one boot of
+# the plain test kernel (make check runs tests/fstests/check.list).
+fstests:
+	FLAVOUR=test FSTESTS_LIST=all RAMFS_TIMEOUT_OVERRIDE=5400 scripts/check.sh fstests
 
 # The module in this tree is built for one kernel at a time: build it for the
 # one `run` boots (the test kernel; FLAVOUR=debug for the debug one).

@@ -68,6 +68,12 @@ host_check "dkms build" "$results/dkms.log" "$here/dkms.sh" "$kdir" || true
 host_check "rustfmt --check" "$results/fmt.log" make -s -C "$top" fmtcheck || true
 host_check "shellcheck (warnings)" "$results/shellcheck.log" \
 	shellcheck -S warning -x "$top"/scripts/*.sh "$top"/tests/*.sh "$top"/bench/*.sh "$top"/.ci/run || true
+# fstests, built once into the cache from FSTESTS_SRC or the pinned tarball
+# beside this tree (tests/fstests.sh skips, saying why, when there is neither).
+if host_check "fstests build" "$results/fstests-build.log" "$here/fstests-build.sh"; then
+	FSTESTS_DIR=$(tail -n1 "$results/fstests-build.log")
+	export FSTESTS_DIR
+fi
 host_check "TOUR.md quotes tests/trace-tour.txt" "$results/tourcheck.log" "$here/tourcheck.sh" || true
 
 vm_start=$SECONDS

@@ -83,7 +83,12 @@ fi
 q() { printf '%q' "$1"; }
 limit=300
 if [ "$mode" = test ]; then
-	cmd="RAMFS_FLAVOUR=$flavour${TRINITY_SYSCALLS:+ TRINITY_SYSCALLS=$(q "$TRINITY_SYSCALLS")}"
+	cmd="RAMFS_FLAVOUR=$flavour"
+	# The settings the scripts take from the host (tests/trinity.sh,
+	# tests/fstests.sh, tests/run-guest.sh).
+	for v in TRINITY_SYSCALLS FSTESTS_DIR FSTESTS_LIST RAMFS_TIMEOUT_OVERRIDE; do
+		[ -z "${!v:-}" ] || cmd+=" $v=$(q "${!v}")"
+	done
 	cmd+=" exec bash $(q "$top/tests/run-guest.sh")"
 	for a; do cmd+=" $(q "$a")"; done
 	limit=$((limit + $(RAMFS_FLAVOUR=$flavour bash "$top/tests/run-guest.sh" --budget "$@")))

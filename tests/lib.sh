@@ -355,26 +355,50 @@ require_tool() {
 
 # add_run_user NAME [ID]: make user NAME and its group NAME exist for this
 # script only, when missing (uid = gid = the first id from ID, default 1001,
-# that neither uses): bind-mounts copies of /etc/passwd and /etc/group with
-# the extra line over the originals, so it works on a read-only /etc too and
-# leaves no trace; undone on exit.
-add_run_user() {
-	local name=$1 id=${2:-1001} f
-	if getent passwd "$name" >/dev/null && getent group "$name" >/dev/null; then
-		return 0
+# that neither uses), with no shell: a user to run commands as (setpriv).
+add_run_user() { _add_users "${2:-1001}" /usr/sbin/nologin "" "$1"; }
+
+# add_login_users NAME...: users su(1) can switch to, as fstests needs
+# (password "*": with "x" su looks for /etc/shadow and fails; bash as the
+# shell; a home of their own under $SCRATCH/home, which is made searchable).
+add_login_users() {
+	chmod 755 "$SCRATCH" && _add_users 1901 /bin/bash "$SCRATCH/home" "$@"
+}
+
+# _add_users ID SHELL HOMES NAME...: the users NAME... and their groups, for
+# this script only, when missing: bind-mounts copies of /etc/passwd and
+# /etc/group with the extra lines over the originals, so it works on a
+# read-only /etc too and leaves no trace; undone on exit. Ids from ID on,
+# the first unused; homes in HOMES (none when empty).
+_add_users() {
+	local id=$1 shell=$2 homes=$3 name f home
+	shift 3
+	for name; do
+		getent passwd "$name" >/dev/null && getent group "$name" >/dev/null && continue
+		[ -f "$SCRATCH/passwd.new" ] || { cp /etc/passwd "$SCRATCH/passwd.new" &&
+			cp /etc/group "$SCRATCH/group.new"; } || return
+		while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null ||
+			grep -q "^[^:]*:[^:]*:$id:" "$SCRATCH/passwd.new" "$SCRATCH/group.new"; do
+			id=$((id + 1))
+		done
+		home=/nonexistent
+		if [ -n "$homes" ]; then
+			home=$homes/$name
+			mkdir -p "$home" && chown "$id:$id" "$home" || return
+		fi
+		getent passwd "$name" >/dev/null ||
+			echo "$name:*:$id:$id::$home:$shell" >>"$SCRATCH/passwd.new"
+		getent group "$name" >/dev/null || echo "$name:x:$id:" >>"$SCRATCH/group.new"
+	done
+	if [ -f "$SCRATCH/passwd.new" ]; then
+		for f in passwd group; do
+			mv "$SCRATCH/$f.new" "$SCRATCH/$f" && mount --bind "$SCRATCH/$f" "/etc/$f" || return
+			_MOUNTS+=("/etc/$f")
+		done
 	fi
-	while getent passwd "$id" >/dev/null || getent group "$id" >/dev/null; do
-		id=$((id + 1))
+	for name; do
+		getent passwd "$name" >/dev/null && getent group "$name" >/dev/null || return
 	done
-	cp /etc/passwd "$SCRATCH/passwd" && cp /etc/group "$SCRATCH/group" || return
-	getent passwd "$name" >/dev/null ||
-		echo "$name:x:$id:$id::/nonexistent:/usr/sbin/nologin" >>"$SCRATCH/passwd"
-	getent group "$name" >/dev/null || echo "$name:x:$id:" >>"$SCRATCH/group"
-	for f in passwd group; do
-		mount --bind "$SCRATCH/$f" "/etc/$f" || return
-		_MOUNTS+=("/etc/$f")
-	done
-	getent passwd "$name" >/dev/null && getent group "$name" >/dev/null
 }
 
 # dmesg_mark: remember where the kernel log ends now; dmesg_since_mark prints

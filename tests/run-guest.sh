@@ -8,8 +8,9 @@
 #                                          for the VM's own time limit
 #
 # Like the kselftest runner (tools/testing/selftests/kselftest/runner.sh):
-# per-script timeout (45 s, or a `# timeout=N` line in the script; three
-# times that on the debug kernel, RAMFS_FLAVOUR=debug), exit 4 is a skip, 124
+# per-script timeout (45 s, or a `# timeout=N` line in the script, or
+# RAMFS_TIMEOUT_OVERRIDE for every script; three times that on the debug
+# kernel, RAMFS_FLAVOUR=debug), exit 4 is a skip, 124
 # a timeout. Unlike it, a script's KTAP output is nested KTAP v1 style
 # (indented 4 spaces), so the host can count its individual test cases.
 #
@@ -50,8 +51,8 @@ else
 fi
 
 limit_of() {
-	local limit
-	limit=$(sed -n 's/^# timeout=\([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null | head -n1)
+	local limit=${RAMFS_TIMEOUT_OVERRIDE:-}
+	[ -n "$limit" ] || limit=$(sed -n 's/^# timeout=\([0-9][0-9]*\)$/\1/p' "$1" 2>/dev/null | head -n1)
 	echo $((${limit:-$default_timeout} * factor))
 }
 is_exclusive() { grep -qx '# exclusive' "$1" 2>/dev/null; }
