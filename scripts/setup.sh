@@ -19,7 +19,9 @@ SUDO=""
 # LLVM/clang the kernel's Rust support is built with, kernel build deps, the VM
 # (QEMU, udev for virtme-ng's virtio-serial ports), the userland tools the
 # tests run inside the guest (trinity, the syscall fuzzer, among them), `make bench`'s (fs_mark, mbw, gcc for
-# bench/meta.c, matplotlib for its chart), shellcheck and DKMS for `make check`.
+# bench/meta.c, matplotlib for its chart), shellcheck and DKMS for `make check`,
+# and what fstests needs to build and run (scripts/fstests-build.sh; its
+# README lists them; xfsprogs brings xfs_io, which its tests call).
 PKGS=(
 	linux-source-6.12 rustc-web rust-web-src rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
@@ -27,6 +29,8 @@ PKGS=(
 	qemu-system-x86 busybox-static udev python3-venv
 	libacl1-dev stress-ng fio attr acl libcap2-bin util-linux procps psmisc graphviz
 	fsmark mbw gcc python3-matplotlib shellcheck trinity dkms
+	autoconf automake libtool pkg-config gawk xfsprogs xfslibs-dev uuid-dev libattr1-dev
+	libaio-dev liburing-dev libgdbm-dev libgdbm-compat-dev libinih-dev libcap-dev
 )
 
 missing=()
