@@ -493,10 +493,10 @@ impl<'a> ReadRequest<'a> {
     /// EAGAIN when nothing was copied because of such a page.
     pub(crate) fn read_cached(&mut self) -> isize {
         let iocb = self.iocb.as_ptr();
+        // IOCB_NOIO makes `filemap_read()` return EAGAIN where it would
+        // otherwise add a page; the caller's flags are restored after.
         // SAFETY: The request and destination are live and ours for the call
         // (`&mut self`); `filemap_read()` takes them as `read_iter` does.
-        // IOCB_NOIO makes it return EAGAIN where it would otherwise add a
-        // page; the caller's flags are restored after.
         unsafe {
             let flags = (*iocb).ki_flags;
             (*iocb).ki_flags = flags | bindings::IOCB_NOIO as c_int;
