@@ -15,4 +15,6 @@ if [ ! -e "$ko" ]; then
 fi
 rm -f "$ko"
 echo "uninstall: removed $ko"
-depmod -a ${root:+-b "$root"} -F "$kdir/System.map" "$release"
+map=()
+[ ! -f "$kdir/System.map" ] || map=(-F "$kdir/System.map")
+depmod -a ${root:+-b "$root"} "${map[@]}" "$release"
