@@ -14,8 +14,8 @@
 # on tmpfs and not on rust_ramfs fails, unless tests/fstests/known-failures
 # lists it with the reason (then a skip that says so; a listed test that
 # passes fails, so that the list stays true). The C ramfs's result is shown
-# beside each (plain kernel only). Logs: results/suites/fstests-FS/ (check.log, result.xml, and
-# for a failed test its .out.bad and .full).
+# beside each (plain kernel only). Logs: results/suites/fstests-FS/
+# (check.log, result.xml, and for a failed test its .out.bad and .full).
 # It runs in a mount namespace of its own (its users over /etc/passwd, its
 # mounts), beside the other scripts.
 # timeout=600
@@ -74,9 +74,9 @@ run_check() {
 for fs in "${FILESYSTEMS[@]}"; do run_check "$fs"; done
 suite_results_end
 
-# status FS TEST: the test's result on FS: pass, fail, notrun or missing (did
-# not run to the end: the run was cut short).
-# A file system this boot did not run: "not run here".
+# status FS TEST: the test's result on FS: pass, fail, notrun, missing (the
+# run was cut short before it), or "not run here" for a file system this
+# boot does not run.
 status() {
 	[ -f "$SCRATCH/$1.results" ] || { echo "not run here" && return; }
 	awk -v t="$2" '$1 == t { s = $2 } END { print s ? s : "missing" }' "$SCRATCH/$1.results"
