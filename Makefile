@@ -64,7 +64,7 @@ kernel:
 
 # rustfmt with the kernel's own .rustfmt.toml (Kbuild has no rustfmt rule for
 # external modules), taken from the kernel source: no kernel build needed.
-RS_SOURCES = $(filter-out %_generated.rs,$(wildcard *.rs))
+RS_SOURCES = $(filter-out %_generated.rs,$(wildcard *.rs vfs/*.rs))
 fmt:
 	rustfmt --edition 2021 --config-path "$$(scripts/rustfmt-config.sh)" $(RS_SOURCES)
 

@@ -13,12 +13,14 @@
 //! thin wrappers around the generic calls that can add a page to the page
 //! cache (`write_begin`, a page fault) reserve the page before the call and
 //! settle the count after it. The data itself never passes through our code.
+//! (`vfs/file.rs` builds the tables: the generic operations, with these in
+//! their slots.)
 //!
 //! And reads of holes. The generic `read()` fills a page the page cache lacks
 //! by adding a zeroed page: on a RAM filesystem, whose pages reclaim cannot
 //! take back, reading a sparse file would pin memory no limit sees. So
 //! `read_iter` copies what the page cache holds and writes zeroes for the
-//! pages it lacks, adding none, as tmpfs does; `splice_read` (`sendfile`,
+//! pages it lacks, adding none, as tmpfs does, and charges nothing for them; `splice_read` (`sendfile`,
 //! `splice`, `copy_file_range`) goes through `read_iter` too. Readahead
 //! (`readahead(2)`, `fadvise`, `madvise(MADV_WILLNEED)`) adds nothing
 //! either: the VFS ignores it on a filesystem without a backing device.
@@ -26,97 +28,49 @@
 //! Also ours: `setattr` (chmod, chown, utimes, truncate), which also updates
 //! the change time when truncate changes the size (the C ramfs forgets that).
 
+#![forbid(unsafe_code)]
+
 use crate::{
-    bindings, inode,
     space::Reservation,
     trace::{trace, Ret},
-    vfs::{self, Dentry, File, Inode, ReadRequest, StaticTable},
-    xattr,
+    vfs::{
+        bindings, FileOperations, InodeView, PageFault, ReadRequest, SetattrRequest, VmFault,
+        WriteBegin,
+    },
+    RamFs,
 };
-use core::{ffi::c_void, fmt};
-use kernel::{
-    error::code::{EAGAIN, EFAULT, EINVAL},
-    ffi::{c_int, c_uint},
-    types::Opaque,
-};
+use core::fmt;
+use kernel::{ffi::c_uint, prelude::*};
 
-/// What `open()` of a regular file gives: the kernel's generic page-cache
-/// file operations.
-pub(crate) static FILE_OPERATIONS: StaticTable<bindings::file_operations> =
-    StaticTable(bindings::file_operations {
-        read_iter: Some(read_iter),
-        write_iter: Some(bindings::generic_file_write_iter),
-        mmap: Some(mmap),
-        // Data is in memory already: there is nothing to flush.
-        fsync: Some(bindings::noop_fsync),
-        // Through `read_iter` into pages of the pipe's own: holes add
-        // nothing to the page cache (`filemap_splice_read()` would).
-        splice_read: Some(bindings::copy_splice_read),
-        splice_write: Some(bindings::iter_file_splice_write),
-        llseek: Some(bindings::generic_file_llseek),
-        // No `get_unmapped_area`: the VFS then places the mapping with
-        // `mm_get_unmapped_area(current->mm, ...)`, which is all the C ramfs's
-        // hook does. (A Rust hook would read `current->mm`, but 6.12's
-        // bindgen layout of `task_struct` puts `mm` at the wrong offset.)
-        // SAFETY: All-zero is a valid `file_operations`: no callback, no owner
-        // (an open file pins the super block, which pins this module).
-        ..unsafe { vfs::zeroed() }
-    });
-
-/// The inode operations of regular files.
-pub(crate) static FILE_INODE_OPERATIONS: StaticTable<bindings::inode_operations> =
-    StaticTable(bindings::inode_operations {
-        setattr: Some(setattr),
-        getattr: Some(inode::getattr),
-        listxattr: Some(xattr::listxattr),
-        // SAFETY: All-zero is a valid `inode_operations`: no callback.
-        ..unsafe { vfs::zeroed() }
-    });
-
-/// # Safety
-///
-/// Called by the VFS as `inode_operations::setattr` (from `notify_change()`):
-/// `dentry` is a live, positive dentry of ours whose inode is locked, and
-/// `attr` a valid request that the caller owns for the call.
-pub(crate) unsafe extern "C" fn setattr(
-    idmap: *mut bindings::mnt_idmap,
-    dentry: *mut bindings::dentry,
-    attr: *mut bindings::iattr,
-) -> c_int {
-    // SAFETY: The VFS passes a live dentry and a valid request (see above).
-    let (inode, valid, new_size) = unsafe {
-        (
-            Dentry::from_raw(dentry).inode(),
-            (*attr).ia_valid,
-            (*attr).ia_size,
-        )
-    };
-    let old_size = inode.map(|inode| inode.size());
-    // SAFETY: The arguments are the VFS's own, passed on unchanged. libfs
-    // checks the request, truncates the page cache and copies the attributes.
-    let ret = unsafe { bindings::simple_setattr(idmap, dentry, attr) };
-    if let Some(inode) = inode {
-        // A truncate gives back the pages it dropped.
-        inode
-            .super_block()
-            .info()
-            .space
-            .settle(inode, Reservation::None);
-        // POSIX: a successful truncate that changes the size updates the
-        // modification and change times. `truncate(2)` (unlike `ftruncate`)
-        // does not ask for that in `attr`, and `simple_setattr()` does not do it.
-        if ret == 0 && valid & bindings::ATTR_SIZE != 0 && Some(inode.size()) != old_size {
-            inode.touch_mtime_ctime();
-        }
-        trace!(
-            inode.super_block(),
-            "setattr(ino {}{}) = {}",
-            inode.ino(),
-            Changes(valid, new_size),
-            Ret(ret)
-        );
+/// `setattr` (chmod, chown, utimes, truncate) of every inode but symlinks:
+/// libfs checks the request, truncates the page cache and copies the
+/// attributes; ours settles the pages a truncate dropped and updates the
+/// times of a truncate that changes the size.
+pub(crate) fn setattr(request: SetattrRequest<'_, RamFs>) -> Result {
+    let inode = request.inode();
+    let (valid, new_size) = (request.valid(), request.size());
+    let old_size = inode.size();
+    let result = request.simple();
+    // A truncate gives back the pages it dropped.
+    inode
+        .super_block()
+        .data()
+        .space
+        .settle(&**inode, Reservation::None);
+    // POSIX: a successful truncate that changes the size updates the
+    // modification and change times. `truncate(2)` (unlike `ftruncate`)
+    // does not ask for that in the request, and libfs does not do it.
+    if result.is_ok() && valid & bindings::ATTR_SIZE != 0 && inode.size() != old_size {
+        inode.touch_mtime_ctime();
     }
-    ret
+    trace!(
+        inode.super_block(),
+        "setattr(ino {}{}) = {}",
+        inode.ino(),
+        Changes(valid, new_size),
+        Ret::of(&result)
+    );
+    result
 }
 
 /// Shows which attributes a `setattr` call changes: `, mode, size 0, mtime`.
@@ -150,106 +104,65 @@ impl fmt::Display for Changes {
     }
 }
 
-/// The address space operations of every inode: the kernel's `ram_aops` with
-/// our `write_begin` around its own. `ram_aops` points to functions libfs
-/// does not export, so the table is copied from it when the module loads.
-struct AddressSpaceOperations(Opaque<bindings::address_space_operations>);
-
-// SAFETY: Written only by `init_data_aops`, before any inode can use it; only
-// read after that.
-unsafe impl Sync for AddressSpaceOperations {}
-
-static DATA_AOPS: AddressSpaceOperations = AddressSpaceOperations(Opaque::uninit());
-
-/// Fills in [`data_aops`].
-///
-/// # Safety
-///
-/// Called once, at module load, before the filesystem is registered.
-pub(crate) unsafe fn init_data_aops() {
-    // SAFETY: Nothing reads `DATA_AOPS` yet (see above); `ram_aops` is an
-    // exported, never-written table.
-    unsafe {
-        let aops = DATA_AOPS.0.get();
-        aops.write(bindings::ram_aops);
-        (*aops).write_begin = Some(write_begin);
+/// The file operations of rust_ramfs's regular files (and, for
+/// `write_begin`, of every inode's page cache).
+#[vtable]
+impl FileOperations for RamFs {
+    /// `read()`: copies what the page cache holds and zeroes for the holes,
+    /// without adding a page for a hole.
+    fn read_iter(request: &mut ReadRequest<'_, Self>) -> Result<usize> {
+        read(request)
     }
-}
 
-/// The address space operations for inodes' page caches.
-pub(crate) fn data_aops() -> *const bindings::address_space_operations {
-    DATA_AOPS.0.get().cast_const()
-}
+    /// A fault that needs a new page past `size=` gets SIGBUS, as on tmpfs.
+    fn fault(fault: PageFault<'_, Self>) -> VmFault {
+        let inode = fault.inode();
+        let space = &inode.super_block().data().space;
+        let Ok(reserved) = space.reserve(inode, fault.pgoff()) else {
+            return VmFault::SIGBUS;
+        };
+        let ret = fault.filemap_fault();
+        space.settle(inode, reserved);
+        ret
+    }
 
-/// # Safety
-///
-/// Called by the page cache as `address_space_operations::write_begin`
-/// (`write`, `splice` into a file, `symlink`), with a live mapping of one of
-/// our inodes, the inode locked; the other arguments are passed through.
-unsafe extern "C" fn write_begin(
-    file: *mut bindings::file,
-    mapping: *mut bindings::address_space,
-    pos: bindings::loff_t,
-    len: c_uint,
-    foliop: *mut *mut bindings::folio,
-    fsdata: *mut *mut c_void,
-) -> c_int {
-    // SAFETY: The mapping is live and its host is its inode (see above).
-    let inode = unsafe { Inode::from_raw((*mapping).host) };
-    let space = &inode.super_block().info().space;
-    // `pos` is below `s_maxbytes`, so not negative.
-    let index = pos as u64 >> bindings::PAGE_SHIFT;
-    let reserved = match space.reserve(inode, index) {
-        Ok(reserved) => reserved,
-        Err(e) => return e.to_errno(),
-    };
-    // SAFETY: `ram_aops` is a never-written exported table; its
-    // `write_begin` (`simple_write_begin`) gets the caller's arguments.
-    let ret = match unsafe { bindings::ram_aops.write_begin } {
-        // SAFETY: As above.
-        Some(write_begin) => unsafe { write_begin(file, mapping, pos, len, foliop, fsdata) },
-        None => kernel::error::code::EINVAL.to_errno(),
-    };
-    space.settle(inode, reserved);
-    ret
-}
-
-/// # Safety
-///
-/// Called by the VFS as `file_operations::read_iter` (`read`, `pread`,
-/// `readv`, and `splice_read` above) with a live request on an open file of
-/// ours and a live destination, both ours for the call.
-unsafe extern "C" fn read_iter(iocb: *mut bindings::kiocb, to: *mut bindings::iov_iter) -> isize {
-    // SAFETY: The arguments are the VFS's own, ours for the call (see above).
-    match unsafe { ReadRequest::from_raw(iocb, to) } {
-        Some(mut request) => read(&mut request),
-        None => EINVAL.to_errno() as isize,
+    /// `write`, `splice` into a file, `symlink`: the page written is
+    /// reserved against `size=` first.
+    fn write_begin(request: WriteBegin<'_, Self>) -> Result {
+        let inode = request.inode();
+        let space = &inode.super_block().data().space;
+        let reserved = space.reserve(inode, request.index())?;
+        let result = request.simple();
+        space.settle(inode, reserved);
+        result
     }
 }
 
 /// `read()`: copies what the page cache holds and zeroes for the holes,
-/// without adding a page for a hole.
-fn read(request: &mut ReadRequest<'_>) -> isize {
+/// without adding a page for a hole. Returns the bytes read, or, with
+/// nothing read, the error that stopped it.
+fn read(request: &mut ReadRequest<'_, RamFs>) -> Result<usize> {
     let inode = request.inode();
     let page = bindings::PAGE_SIZE;
-    let mut done: isize = 0;
-    let ret = loop {
+    let mut done = 0;
+    let end: Result = loop {
         if request.remaining() == 0 {
-            break 0;
+            break Ok(());
         }
         // The pages the page cache holds, up to the first it lacks.
-        let ret = request.read_cached();
-        if ret > 0 {
-            done += ret;
-            continue;
-        }
-        if ret != EAGAIN.to_errno() as isize {
-            // The end of the file (0) or an error.
-            break ret;
+        match request.read_cached() {
+            // The end of the file.
+            Ok(0) => break Ok(()),
+            Ok(read) => {
+                done += read;
+                continue;
+            }
+            Err(e) if e != EAGAIN => break Err(e),
+            Err(_) => {}
         }
         let (pos, size) = (request.pos(), inode.size());
         if pos >= size {
-            break 0;
+            break Ok(());
         }
         // `pos` is below the size, so not negative.
         let pos = pos as u64;
@@ -262,18 +175,18 @@ fn read(request: &mut ReadRequest<'_>) -> isize {
         if inode.has_page(pos >> bindings::PAGE_SHIFT) {
             // A page that is being written or faulted in right now:
             // read it as `read()` does, which waits for it.
-            let ret = request.read_page_cache(len, done);
-            if ret <= done {
-                // Nothing more: the end of the file, or an error.
-                break ret.min(0);
+            match request.read_page_cache(len, done) {
+                Ok(total) if total > done => done = total,
+                // Nothing more: the end of the file.
+                Ok(_) => break Ok(()),
+                Err(e) => break Err(e),
             }
-            done = ret;
         } else {
             // A hole: zeroes, and no page.
             let zeroed = request.zero(len);
-            done += zeroed as isize;
+            done += zeroed;
             if zeroed < len {
-                break EFAULT.to_errno() as isize;
+                break Err(EFAULT);
             }
         }
     };
@@ -282,59 +195,11 @@ fn read(request: &mut ReadRequest<'_>) -> isize {
     // `read()` adds one: count it.
     inode
         .super_block()
-        .info()
+        .data()
         .space
         .settle(inode, Reservation::None);
-    if done > 0 {
-        done
-    } else {
-        ret
+    match end {
+        Err(e) if done == 0 => Err(e),
+        _ => Ok(done),
     }
-}
-
-/// # Safety
-///
-/// Called by the VFS as `file_operations::mmap` with a live open file of ours
-/// and the new mapping, which nobody else sees yet.
-unsafe extern "C" fn mmap(file: *mut bindings::file, vma: *mut bindings::vm_area_struct) -> c_int {
-    // SAFETY: The arguments are the VFS's own, passed on unchanged.
-    let ret = unsafe { bindings::generic_file_mmap(file, vma) };
-    if ret == 0 {
-        // SAFETY: The mapping is new and ours to set up (see above).
-        unsafe { (*vma).vm_ops = VM_OPERATIONS.as_ptr() };
-    }
-    ret
-}
-
-/// How the page-fault code reaches a mapped file of ours: the kernel's
-/// `generic_file_vm_ops` (which is not exported), with our `fault` around
-/// `filemap_fault`.
-static VM_OPERATIONS: StaticTable<bindings::vm_operations_struct> =
-    StaticTable(bindings::vm_operations_struct {
-        fault: Some(fault),
-        map_pages: Some(bindings::filemap_map_pages),
-        page_mkwrite: Some(bindings::filemap_page_mkwrite),
-        // SAFETY: All-zero is a valid `vm_operations_struct`: no callback.
-        ..unsafe { vfs::zeroed() }
-    });
-
-/// # Safety
-///
-/// Called by the page-fault code as `vm_operations_struct::fault` with a live
-/// fault on a mapping made by [`mmap`], whose file is live.
-unsafe extern "C" fn fault(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
-    // SAFETY: The fault, its mapping and the mapping's file are live (see above).
-    let (inode, index) = unsafe {
-        let vmf = &(*vmf).__bindgen_anon_1;
-        (File::from_raw((*vmf.vma).vm_file).data_inode(), vmf.pgoff)
-    };
-    let space = &inode.super_block().info().space;
-    // A fault that needs a new page past `size=` gets SIGBUS, as on tmpfs.
-    let Ok(reserved) = space.reserve(inode, index as u64) else {
-        return bindings::vm_fault_reason_VM_FAULT_SIGBUS;
-    };
-    // SAFETY: The fault is the caller's own, passed on unchanged.
-    let ret = unsafe { bindings::filemap_fault(vmf) };
-    space.settle(inode, reserved);
-    ret
 }

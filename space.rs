@@ -35,15 +35,17 @@
 //! one against `nr_inodes=` (as on tmpfs), which bounds the inode, its
 //! dentries and their names (a few hundred bytes each in the slab).
 
+#![forbid(unsafe_code)]
+
 use crate::{
-    bindings,
-    vfs::{Inode, SuperBlock},
+    vfs::{bindings, sys, InodeView, Statfs},
+    RamFs,
 };
 use core::sync::atomic::{
     AtomicBool, AtomicU64,
     Ordering::{Relaxed, SeqCst},
 };
-use kernel::{ffi::c_int, new_spinlock, prelude::*, sync::SpinLock};
+use kernel::{new_spinlock, prelude::*, sync::SpinLock};
 
 /// Bytes one page-cache page is charged.
 pub(crate) const PAGE_BYTES: u64 = bindings::PAGE_SIZE as u64;
@@ -70,7 +72,7 @@ impl Limits {
                 inodes: 0,
             };
         }
-        let half = total_ram_pages() / 2;
+        let half = sys::total_ram_pages() / 2;
         Self {
             bytes: half.saturating_mul(PAGE_BYTES),
             inodes: half,
@@ -78,31 +80,11 @@ impl Limits {
     }
 }
 
-/// The machine's RAM in pages (what `totalram_pages()` returns in C).
-pub(crate) fn total_ram_pages() -> u64 {
-    // SAFETY: An all-zero `sysinfo` is valid; `si_meminfo()` fills it in.
-    let mut info: bindings::sysinfo = unsafe { core::mem::zeroed() };
-    // SAFETY: `info` is a valid, writable `sysinfo`.
-    unsafe { bindings::si_meminfo(&mut info) };
-    // `totalram` counts units of `mem_unit` bytes (one page).
-    (info.totalram as u64).saturating_mul(u64::from(info.mem_unit)) / PAGE_BYTES
-}
-
 /// What is in use, and the limits it is checked against.
 struct Usage {
     limits: Limits,
     /// Bytes charged: pages and xattrs, and reservations in flight.
     bytes: u64,
-}
-
-/// What `statfs` reports, in pages and inodes.
-pub(crate) struct Counts {
-    /// Total and free blocks (pages).
-    pub(crate) blocks: u64,
-    pub(crate) blocks_free: u64,
-    /// Total and free inodes.
-    pub(crate) files: u64,
-    pub(crate) files_free: u64,
 }
 
 /// One mount's space: see the module documentation.
@@ -237,7 +219,7 @@ impl Space {
     /// lock when the page is not there yet, or ENOSPC; on a mount without a
     /// limit, only a count of the access (see [`Space::set_limits`]). Pass
     /// the result to [`Space::settle`] once the access is done.
-    pub(crate) fn reserve(&self, inode: &Inode, index: u64) -> Result<Reservation> {
+    pub(crate) fn reserve(&self, inode: &impl InodeView<RamFs>, index: u64) -> Result<Reservation> {
         if !self.limited.load(Relaxed) {
             // Count first, then look at the hint: see `set_limits`.
             self.unlocked.fetch_add(1, SeqCst);
@@ -256,11 +238,11 @@ impl Space {
     /// Brings `inode`'s charge in line with the pages its page cache holds,
     /// and gives back what [`Space::reserve`] took for the access.
     #[inline]
-    pub(crate) fn settle(&self, inode: &Inode, reserved: Reservation) {
+    pub(crate) fn settle(&self, inode: &impl InodeView<RamFs>, reserved: Reservation) {
         // `pages_charged` changes only under the lock; whoever changes the
         // page count settles after it, so an equal count needs no work.
         if reserved == Reservation::Charged
-            || inode.ramfs().pages_charged.load(Relaxed) != inode.nr_pages()
+            || inode.data().pages_charged.load(Relaxed) != inode.nr_pages()
         {
             self.settle_locked(inode, reserved == Reservation::Charged);
         }
@@ -272,8 +254,8 @@ impl Space {
     }
 
     /// [`Space::settle`] when there is something to change.
-    fn settle_locked(&self, inode: &Inode, reserved: bool) {
-        let charged = &inode.ramfs().pages_charged;
+    fn settle_locked(&self, inode: &impl InodeView<RamFs>, reserved: bool) {
+        let charged = &inode.data().pages_charged;
         let mut usage = self.usage.lock();
         let now = inode.nr_pages();
         let before = charged.swap(now, Relaxed);
@@ -292,15 +274,14 @@ impl Space {
     /// The block and inode counts `statfs` reports. A limit is the total, as
     /// on tmpfs; without one, what is free is what the machine has available
     /// (`MemAvailable`), so that what is used is always exact.
-    pub(crate) fn counts(&self) -> Counts {
+    pub(crate) fn statfs(&self) -> Statfs {
         let (limits, bytes) = {
             let usage = self.usage.lock();
             (usage.limits, usage.bytes)
         };
         let inodes = self.inodes.load(Relaxed);
         let used_blocks = bytes.div_ceil(PAGE_BYTES);
-        // SAFETY: `si_mem_available()` only reads the memory statistics.
-        let available = u64::try_from(unsafe { bindings::si_mem_available() }).unwrap_or(0);
+        let available = sys::available_pages();
         let (blocks, blocks_free) = match limits.bytes / PAGE_BYTES {
             0 => (used_blocks.saturating_add(available), available),
             total => (total, total.saturating_sub(used_blocks)),
@@ -309,40 +290,12 @@ impl Space {
             0 => (inodes.saturating_add(available), available),
             total => (total, total.saturating_sub(inodes)),
         };
-        Counts {
+        Statfs {
             blocks,
             blocks_free,
+            blocks_available: blocks_free,
             files,
             files_free,
         }
     }
-}
-
-/// # Safety
-///
-/// Called by the VFS as `super_operations::statfs` (`statfs()`, `df`) with a
-/// live dentry of ours and a `kstatfs` to fill, both held for the call.
-pub(crate) unsafe extern "C" fn statfs(
-    dentry: *mut bindings::dentry,
-    buf: *mut kernel::bindings::kstatfs,
-) -> c_int {
-    // SAFETY: The arguments are the VFS's own: libfs fills in the type,
-    // block size and name length.
-    let ret = unsafe { bindings::simple_statfs(dentry, buf) };
-    // SAFETY: The dentry and its super block are live (see above).
-    let counts = unsafe { SuperBlock::from_raw((*dentry).d_sb) }
-        .info()
-        .space
-        .counts();
-    // SAFETY: `buf` is a live `struct kstatfs`, ours to fill during the call;
-    // `kernel::bindings` declares it opaque, the module's bindings in full.
-    unsafe {
-        let buf = &mut *buf.cast::<bindings::kstatfs>();
-        buf.f_blocks = counts.blocks;
-        buf.f_bfree = counts.blocks_free;
-        buf.f_bavail = counts.blocks_free;
-        buf.f_files = counts.files;
-        buf.f_ffree = counts.files_free;
-    }
-    ret
 }

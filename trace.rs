@@ -23,6 +23,8 @@
 //! callback. It is rate-limited per mount, so `cp -r` of a big tree cannot
 //! flood the log; `mount -o remount,trace` / `notrace` switches it live.
 
+#![forbid(unsafe_code)]
+
 use core::{
     fmt,
     sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed},
@@ -80,9 +82,7 @@ impl Trace {
     /// window or both take the last line, so the limit is approximate, which
     /// is all a rate limit needs.
     pub(crate) fn log(&self, line: fmt::Arguments<'_>) {
-        // SAFETY: `ktime_get_mono_fast_ns()` reads a clock; it is safe to
-        // call in any context.
-        let now = unsafe { crate::bindings::ktime_get_mono_fast_ns() };
+        let now = crate::vfs::sys::mono_fast_ns();
         let start = self.window_start.load(Relaxed);
         if now.wrapping_sub(start) >= WINDOW_NS
             && self
@@ -108,7 +108,7 @@ impl Trace {
 /// has `trace`; the arguments are formatted only then.
 macro_rules! trace {
     ($sb:expr, $($arg:tt)*) => {{
-        let trace = &$sb.info().trace;
+        let trace = &$sb.data().trace;
         if trace.enabled() {
             trace.log(format_args!($($arg)*));
         }
@@ -116,9 +116,33 @@ macro_rules! trace {
 }
 pub(crate) use trace;
 
+/// The text of a VFS call (`lookup(dir 1, "d")`), formatted only when the
+/// mount of `$sb` has `trace`: for a call whose result is logged after the
+/// call has consumed or changed what its text shows (names, a rename).
+macro_rules! note {
+    ($sb:expr, $($arg:tt)*) => {{
+        if $sb.data().trace.enabled() {
+            kernel::str::CString::try_from_fmt(kernel::fmt!($($arg)*)).ok()
+        } else {
+            None
+        }
+    }};
+}
+pub(crate) use note;
+
 /// Shows a callback's result the way the C VFS sees it: `0` or an error
 /// name such as `-ENOENT`.
 pub(crate) struct Ret(pub(crate) c_int);
+
+impl Ret {
+    /// A call's result as its C return value shows it.
+    pub(crate) fn of(result: &Result) -> Self {
+        Self(match result {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        })
+    }
+}
 
 impl fmt::Display for Ret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -4,12 +4,12 @@
 //!
 //! `setxattr("user.colour", "blue")` attaches a value to an inode under a
 //! name. The VFS splits the name at its namespace prefix and calls the
-//! handler the super block lists for that prefix (`sb->s_xattr`): ours are
-//! `user.`, `trusted.` and `security.`; other prefixes get EOPNOTSUPP from
-//! the VFS. The VFS also checks, before we are called, who may do what (only
-//! regular files and directories take `user.` names; `trusted.` needs
-//! CAP_SYS_ADMIN; the LSM rules `security.`) and the limits (names of 255
-//! bytes, values of 64 KiB).
+//! handler the super block lists for that prefix: the VFS layer lists
+//! `user.`, `trusted.` and `security.` (`vfs/xattr.rs`); other prefixes get
+//! EOPNOTSUPP from the VFS. The VFS also checks, before we are called, who
+//! may do what (only regular files and directories take `user.` names;
+//! `trusted.` needs CAP_SYS_ADMIN; the LSM rules `security.`) and the limits
+//! (names of 255 bytes, values of 64 KiB).
 //!
 //! A disk filesystem stores xattrs on disk; we keep them in the inode's Rust
 //! part (see `inode.rs`): a tree from full name to value, under a mutex,
@@ -20,28 +20,17 @@
 //! overlayfs keeps its bookkeeping in `trusted.overlay.*` xattrs of its upper
 //! layer: these are what let rust_ramfs be one.
 
+#![forbid(unsafe_code)]
+
 use crate::{
-    bindings,
     space::Space,
-    vfs::{errno, Dentry, Inode, StaticTable},
-};
-use core::{
-    ffi::c_void,
-    ptr,
-    sync::atomic::{
-        AtomicPtr,
-        Ordering::{AcqRel, Acquire},
+    vfs::{
+        bindings, errno, xattr::caller_sees_trusted, Inode, InodeView, LockedInode, OnceBox,
+        XattrOperations,
     },
+    RamFs,
 };
-use kernel::{
-    ffi::{c_char, c_int},
-    new_mutex,
-    prelude::*,
-    rbtree::RBTree,
-    str::CStr,
-    sync::Mutex,
-    types::ForeignOwnable,
-};
+use kernel::{ffi::c_int, new_mutex, prelude::*, rbtree::RBTree, sync::Mutex};
 
 /// Longest full name (prefix included), as the VFS limits it.
 const NAME_MAX: usize = bindings::XATTR_NAME_MAX as usize;
@@ -85,74 +74,47 @@ type Xattrs = RBTree<Name, KVVec<u8>>;
 /// tree under a mutex of its own, until the inode is freed.
 ///
 /// Most inodes never get an xattr, so the inode holds a pointer (8 bytes)
-/// instead of the mutex and tree (40): that keeps a `RamfsInode` small
-/// enough for 13 of them per slab, as many as the VFS's `inode_cache` fits,
-/// and spares evicting an inode without xattrs the lock.
-///
-/// INVARIANT: the pointer is null or comes from `into_foreign()` of a
-/// `Pin<KBox<Mutex<Xattrs>>>`; once set it changes only when the store is
-/// dropped.
-pub(crate) struct Store(AtomicPtr<c_void>);
-
-type Boxed = Pin<KBox<Mutex<Xattrs>>>;
+/// instead of the mutex and tree (40): that keeps an inode small enough for
+/// 13 of them per slab, as many as the VFS's `inode_cache` fits, and spares
+/// evicting an inode without xattrs the lock.
+pub(crate) struct Store(OnceBox<Mutex<Xattrs>>);
 
 impl Store {
     /// A store with no xattrs and nothing allocated.
     pub(crate) const fn new() -> Self {
-        Self(AtomicPtr::new(ptr::null_mut()))
-    }
-
-    /// The xattrs, if one was ever set.
-    fn get(&self) -> Option<&Mutex<Xattrs>> {
-        // Acquire: pairs with the release in `get_or_create`, so the tree is
-        // seen initialised.
-        let tree = self.0.load(Acquire);
-        if tree.is_null() {
-            return None;
-        }
-        // SAFETY: By the invariant `tree` came from `into_foreign()` and is
-        // given back only in `drop`, which cannot run while `self` is
-        // borrowed.
-        Some(unsafe { Boxed::borrow(tree) }.get_ref())
+        Self(OnceBox::new())
     }
 
     /// The xattrs, allocated now (and charged to `space`) if none was ever
     /// set.
     fn get_or_create(&self, space: &Space) -> Result<&Mutex<Xattrs>> {
-        if let Some(tree) = self.get() {
+        if let Some(tree) = self.0.get() {
             return Ok(tree);
         }
         space.charge(store_charge())?;
-        let new = match KBox::pin_init(new_mutex!(Xattrs::new(), "xattr::Store"), GFP_KERNEL) {
-            Ok(new) => new.into_foreign().cast_mut(),
+        // The VFS serialises setters with `i_rwsem`, so two calls race here
+        // only if that ever changes; then the first tree stays and the
+        // other's charge goes back.
+        let made = self.0.get_or_try_init(|| {
+            KBox::pin_init(new_mutex!(Xattrs::new(), "xattr::Store"), GFP_KERNEL)
+        });
+        match made {
+            Ok((tree, true)) => Ok(tree),
+            Ok((tree, false)) => {
+                space.uncharge(store_charge());
+                Ok(tree)
+            }
             Err(e) => {
                 space.uncharge(store_charge());
-                return Err(e);
+                Err(e)
             }
-        };
-        // The VFS serialises setters with `i_rwsem`, so the exchange fails
-        // only if that ever changes; then the first tree stays.
-        let exchange = self
-            .0
-            .compare_exchange(ptr::null_mut(), new, AcqRel, Acquire);
-        let tree = match exchange {
-            Ok(_) => new,
-            Err(theirs) => {
-                // SAFETY: `new` came from `into_foreign()` above and was never
-                // published, so nothing borrows it.
-                drop(unsafe { Boxed::from_foreign(new) });
-                space.uncharge(store_charge());
-                theirs
-            }
-        };
-        // SAFETY: `tree` is the store's (see `get`).
-        Ok(unsafe { Boxed::borrow(tree) }.get_ref())
+        }
     }
 
     /// Empties the store, for an inode being evicted; returns the bytes it
     /// was charged, the tree's own included (freed with the inode).
     pub(crate) fn clear(&self) -> u64 {
-        let Some(tree) = self.get() else {
+        let Some(tree) = self.0.get() else {
             return 0;
         };
         let mut xattrs = tree.lock();
@@ -165,21 +127,11 @@ impl Store {
     }
 }
 
-impl Drop for Store {
-    fn drop(&mut self) {
-        // SAFETY: By the invariant the pointer is null or came from
-        // `into_foreign()`; `&mut self` means nothing borrows it.
-        drop(unsafe { Boxed::try_from_foreign(*self.0.get_mut()) });
-    }
-}
-
-/// Bytes an allocation of `bytes` takes from the slab allocator
-/// (`kmalloc_size_roundup()`): its size class, or whole pages when larger.
-/// A value too large for the slab may come from `vmalloc` instead, which
-/// takes whole pages too.
+/// Bytes an allocation of `bytes` takes from the slab allocator: its size
+/// class, or whole pages when larger. A value too large for the slab may
+/// come from `vmalloc` instead, which takes whole pages too.
 fn allocated(bytes: usize) -> u64 {
-    // SAFETY: `kmalloc_size_roundup()` only computes a size.
-    unsafe { bindings::kmalloc_size_roundup(bytes) as u64 }
+    crate::vfs::sys::kmalloc_size_roundup(bytes)
 }
 
 /// What `RBTree` allocates per entry: a node with the tree links, the key
@@ -203,24 +155,13 @@ fn store_charge() -> u64 {
     allocated(core::mem::size_of::<Mutex<Xattrs>>())
 }
 
-/// Whether the caller may see `trusted.` names (as `simple_xattr_list()`).
-fn sees_trusted() -> bool {
-    // SAFETY: `init_user_ns` is a static; the check reads the caller's
-    // credentials only.
-    unsafe {
-        bindings::ns_capable_noaudit(
-            ptr::addr_of_mut!(bindings::init_user_ns),
-            bindings::CAP_SYS_ADMIN as c_int,
-        )
-    }
-}
-
 /// `getxattr()`: copies the value of `name` to `buffer` (or, with an empty
 /// buffer, only returns its length).
-fn get(inode: &Inode, name: &Name, buffer: &mut [u8]) -> Result<usize> {
+fn get(inode: &Inode<RamFs>, name: &Name, buffer: &mut [u8]) -> Result<usize> {
     let tree = inode
-        .ramfs()
+        .data()
         .xattrs
+        .0
         .get()
         .ok_or_else(|| errno(bindings::ENODATA))?;
     let xattrs = tree.lock();
@@ -237,8 +178,8 @@ fn get(inode: &Inode, name: &Name, buffer: &mut [u8]) -> Result<usize> {
 
 /// `setxattr()` (`value` is `Some`) and `removexattr()` (`None`), with the
 /// `XATTR_CREATE` / `XATTR_REPLACE` flags.
-fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result {
-    let space = &inode.super_block().info().space;
+fn set(inode: &LockedInode<RamFs>, name: Name, value: Option<&[u8]>, flags: c_int) -> Result {
+    let space = &inode.super_block().data().space;
     // Allocate before taking the lock: the value may be 64 KiB.
     let new_value = match value {
         Some(value) => {
@@ -250,8 +191,8 @@ fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result 
     };
     let create_only = flags & bindings::XATTR_CREATE as c_int != 0;
     let replace_only = flags & bindings::XATTR_REPLACE as c_int != 0;
-    let store = &inode.ramfs().xattrs;
-    let tree = match (&new_value, store.get()) {
+    let store = &inode.data().xattrs;
+    let tree = match (&new_value, store.0.get()) {
         (None, None) => return Err(errno(bindings::ENODATA)),
         (None, Some(tree)) => tree,
         (Some(_), _) => store.get_or_create(space)?,
@@ -293,11 +234,11 @@ fn set(inode: &Inode, name: Name, value: Option<&[u8]>, flags: c_int) -> Result 
 
 /// `listxattr()`: the names the caller may see, each followed by a NUL, in
 /// `buffer` (or, with an empty buffer, only their total length).
-fn list(inode: &Inode, buffer: &mut [u8]) -> Result<usize> {
-    let Some(tree) = inode.ramfs().xattrs.get() else {
+fn list(inode: &Inode<RamFs>, buffer: &mut [u8]) -> Result<usize> {
+    let Some(tree) = inode.data().xattrs.0.get() else {
         return Ok(0);
     };
-    let trusted = sees_trusted();
+    let trusted = caller_sees_trusted();
     let xattrs = tree.lock();
     let visible = xattrs
         .keys()
@@ -322,131 +263,24 @@ fn without_nul(literal: &'static [u8]) -> &'static [u8] {
     literal.split_last().map_or(literal, |(_, text)| text)
 }
 
-/// The handlers of the three namespaces we store, as `sb->s_xattr` lists
-/// them (a null-terminated array of pointers).
-pub(crate) static HANDLERS: StaticTable<[*const bindings::xattr_handler; 4]> = StaticTable([
-    USER.as_ptr(),
-    TRUSTED.as_ptr(),
-    SECURITY.as_ptr(),
-    ptr::null(),
-]);
-
-/// A handler for the names starting with `prefix` (a NUL-terminated literal).
-const fn handler(prefix: &'static [u8]) -> StaticTable<bindings::xattr_handler> {
-    StaticTable(bindings::xattr_handler {
-        name: ptr::null(),
-        prefix: prefix.as_ptr().cast::<c_char>(),
-        flags: 0,
-        // Only `generic_listxattr()` asks this; we list names ourselves.
-        list: None,
-        get: Some(get_callback),
-        set: Some(set_callback),
-    })
-}
-
-static USER: StaticTable<bindings::xattr_handler> = handler(bindings::XATTR_USER_PREFIX);
-static TRUSTED: StaticTable<bindings::xattr_handler> = handler(bindings::XATTR_TRUSTED_PREFIX);
-static SECURITY: StaticTable<bindings::xattr_handler> = handler(bindings::XATTR_SECURITY_PREFIX);
-
-/// The handler's prefix, without its NUL.
-///
-/// # Safety
-///
-/// `handler` must be one of ours (a static with a literal prefix).
-unsafe fn prefix<'a>(handler: *const bindings::xattr_handler) -> &'a [u8] {
-    // SAFETY: Ours have a `'static` NUL-terminated prefix (see above).
-    unsafe { CStr::from_char_ptr((*handler).prefix) }.as_bytes()
-}
-
-/// The caller's buffer as a slice: empty for a length query (`size` 0).
-///
-/// # Safety
-///
-/// Unless `size` is 0, `buffer` points to `size` bytes that are ours to write
-/// for `'a`.
-unsafe fn out_buffer<'a>(buffer: *mut u8, size: usize) -> &'a mut [u8] {
-    if size == 0 || buffer.is_null() {
-        &mut []
-    } else {
-        // SAFETY: See above.
-        unsafe { core::slice::from_raw_parts_mut(buffer, size) }
+/// rust_ramfs's xattrs, for the VFS layer's handlers.
+#[vtable]
+impl XattrOperations for RamFs {
+    fn get(inode: &Inode<Self>, prefix: &[u8], suffix: &[u8], buffer: &mut [u8]) -> Result<usize> {
+        get(inode, &Name::new(prefix, suffix)?, buffer)
     }
-}
 
-/// # Safety
-///
-/// Called by the VFS as `xattr_handler::get` with one of our handlers, a live
-/// inode of ours, the name after the prefix (a C string) and a buffer of
-/// `size` writable bytes (null when `size` is 0).
-unsafe extern "C" fn get_callback(
-    handler: *const bindings::xattr_handler,
-    _dentry: *mut bindings::dentry,
-    inode: *mut bindings::inode,
-    name: *const c_char,
-    buffer: *mut c_void,
-    size: usize,
-) -> c_int {
-    // SAFETY: See above.
-    let (inode, suffix) = unsafe { (Inode::from_raw(inode), CStr::from_char_ptr(name)) };
-    // SAFETY: The VFS passes `size` writable bytes, ours for the call.
-    let buffer = unsafe { out_buffer(buffer.cast(), size) };
-    // SAFETY: `handler` is one of ours.
-    let name = Name::new(unsafe { prefix(handler) }, suffix.as_bytes());
-    match name.and_then(|name| get(inode, &name, buffer)) {
-        // A value is at most 64 KiB (XATTR_SIZE_MAX).
-        Ok(len) => c_int::try_from(len).unwrap_or(c_int::MAX),
-        Err(e) => e.to_errno(),
+    fn set(
+        inode: &LockedInode<Self>,
+        prefix: &[u8],
+        suffix: &[u8],
+        value: Option<&[u8]>,
+        flags: c_int,
+    ) -> Result {
+        set(inode, Name::new(prefix, suffix)?, value, flags)
     }
-}
 
-/// # Safety
-///
-/// Called by the VFS as `xattr_handler::set` with one of our handlers, a live
-/// inode of ours whose `i_rwsem` is held, the name after the prefix (a C
-/// string) and `value`: `size` readable bytes, or null for a removal.
-unsafe extern "C" fn set_callback(
-    handler: *const bindings::xattr_handler,
-    _idmap: *mut bindings::mnt_idmap,
-    _dentry: *mut bindings::dentry,
-    inode: *mut bindings::inode,
-    name: *const c_char,
-    value: *const c_void,
-    size: usize,
-    flags: c_int,
-) -> c_int {
-    // SAFETY: See above.
-    let (inode, suffix) = unsafe { (Inode::from_raw(inode), CStr::from_char_ptr(name)) };
-    let value: Option<&[u8]> = match (value.is_null(), size) {
-        (true, _) => None,
-        (false, 0) => Some(&[]),
-        // SAFETY: The VFS passes `size` readable bytes for the call.
-        (false, _) => Some(unsafe { core::slice::from_raw_parts(value.cast(), size) }),
-    };
-    // SAFETY: `handler` is one of ours.
-    let name = Name::new(unsafe { prefix(handler) }, suffix.as_bytes());
-    match name.and_then(|name| set(inode, name, value, flags)) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// # Safety
-///
-/// Called by the VFS as `inode_operations::listxattr` with a live, positive
-/// dentry of ours and a buffer of `size` writable bytes (null when 0).
-pub(crate) unsafe extern "C" fn listxattr(
-    dentry: *mut bindings::dentry,
-    buffer: *mut c_char,
-    size: usize,
-) -> isize {
-    // SAFETY: See above.
-    let Some(inode) = (unsafe { Dentry::from_raw(dentry) }).inode() else {
-        return ENOENT.to_errno() as isize;
-    };
-    // SAFETY: The VFS passes `size` writable bytes, ours for the call.
-    let buffer = unsafe { out_buffer(buffer.cast(), size) };
-    match list(inode, buffer) {
-        Ok(len) => isize::try_from(len).unwrap_or(isize::MAX),
-        Err(e) => e.to_errno() as isize,
+    fn list(inode: &Inode<Self>, buffer: &mut [u8]) -> Result<usize> {
+        list(inode, buffer)
     }
 }

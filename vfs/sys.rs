@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What a filesystem asks of the rest of the kernel: memory figures, sizes
+//! the allocator rounds to, clocks.
+
+use super::bindings;
+
+/// The machine's RAM in pages (what `totalram_pages()` returns in C).
+pub(crate) fn total_ram_pages() -> u64 {
+    // SAFETY: An all-zero `sysinfo` is valid; `si_meminfo()` fills it in.
+    let mut info: bindings::sysinfo = unsafe { core::mem::zeroed() };
+    // SAFETY: `info` is a valid, writable `sysinfo`.
+    unsafe { bindings::si_meminfo(&mut info) };
+    // `totalram` counts units of `mem_unit` bytes (one page).
+    (info.totalram as u64).saturating_mul(u64::from(info.mem_unit)) / bindings::PAGE_SIZE as u64
+}
+
+/// The pages the machine can give without swapping (`MemAvailable`).
+pub(crate) fn available_pages() -> u64 {
+    // SAFETY: `si_mem_available()` only reads the memory statistics.
+    u64::try_from(unsafe { bindings::si_mem_available() }).unwrap_or(0)
+}
+
+/// Bytes an allocation of `bytes` takes from the slab allocator
+/// (`kmalloc_size_roundup()`): its size class, or whole pages when larger.
+pub(crate) fn kmalloc_size_roundup(bytes: usize) -> u64 {
+    // SAFETY: `kmalloc_size_roundup()` only computes a size.
+    unsafe { bindings::kmalloc_size_roundup(bytes) as u64 }
+}
+
+/// The wall-clock time, as cheap as it comes (`ktime_get_coarse_real_ts64()`).
+pub(crate) fn coarse_real_time() -> bindings::timespec64 {
+    let mut now = bindings::timespec64::default();
+    // SAFETY: `now` is a valid, writable `timespec64`.
+    unsafe { bindings::ktime_get_coarse_real_ts64(&mut now) };
+    now
+}
+
+/// A monotonic clock in nanoseconds, safe in any context
+/// (`ktime_get_mono_fast_ns()`).
+pub(crate) fn mono_fast_ns() -> u64 {
+    // SAFETY: `ktime_get_mono_fast_ns()` reads a clock; it is safe to call in
+    // any context.
+    unsafe { bindings::ktime_get_mono_fast_ns() }
+}
