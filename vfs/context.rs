@@ -12,7 +12,7 @@ use super::{
     bindings,
     filesystem::{fill_super, Registration},
     super_block::SuperBlock,
-    to_c, zeroed, FileSystem,
+    table, to_c, zeroed, FileSystem,
 };
 use core::{marker::PhantomData, ptr};
 use kernel::{
@@ -223,7 +223,7 @@ pub(super) unsafe extern "C" fn init_fs_context<T: FileSystem>(
         // SAFETY: `fc` is live and ours alone during this call (see above).
         unsafe {
             (*fc).fs_private = KBox::into_raw(options).cast();
-            (*fc).ops = &ContextTable::<T>::TABLE;
+            (*fc).ops = table(&ContextTable::<T>::TABLE);
         }
         Ok(0)
     })

@@ -441,10 +441,10 @@ impl<'a, T: FileSystem> TmpFile<'a, T> {
     /// completes the open (`finish_open_simple()`).
     pub(crate) fn open(self, inode: NewInode<T>) -> Result {
         let file = self.file;
-        // SAFETY: The VFS passes `tmpfile` a file whose dentry is negative and
-        // unhashed, as `d_tmpfile()` requires; it consumes the moved
-        // reference. Then the dentry is positive, the state `finish_open()`
-        // expects at the end of `->tmpfile()`.
+        // `d_tmpfile()` consumes the moved reference; after it the dentry is
+        // positive, the state `finish_open()` expects at the end of `->tmpfile()`.
+        // SAFETY: The file's dentry is negative and unhashed (invariant), as
+        // `d_tmpfile()` requires.
         unsafe {
             bindings::d_tmpfile(file, inode.into_raw());
             to_result(bindings::finish_open(file, (*file).f_path.dentry, None))

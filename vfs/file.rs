@@ -11,7 +11,7 @@
 //! filesystem's [`FileOperations`] in the slots it implements: `read_iter`,
 //! `fault` (wrapping `filemap_fault`), `write_begin` (wrapping libfs's).
 
-use super::{bindings, inode::Inode, zeroed, FileSystem};
+use super::{bindings, inode::Inode, table, zeroed, FileSystem};
 use core::{ffi::c_void, marker::PhantomData, ptr::NonNull};
 use kernel::{
     error::to_result,
@@ -251,7 +251,7 @@ unsafe extern "C" fn mmap<T: FileSystem>(
     let ret = unsafe { bindings::generic_file_mmap(file, vma) };
     if ret == 0 {
         // SAFETY: The mapping is new and ours to set up (see above).
-        unsafe { (*vma).vm_ops = &Tables::<T>::VM };
+        unsafe { (*vma).vm_ops = table(&Tables::<T>::VM) };
     }
     ret
 }

@@ -9,7 +9,7 @@ use super::{
     context::{self, FsContext, ParamKind, ParamSpec, MAX_PARAMS},
     inode::{self, EvictingInode, NewInode},
     super_block::{self, SeqFile, Statfs, SuperBlock},
-    xattr, zeroed, DirOperations, FileOperations, InodeOperations, XattrOperations,
+    table, xattr, zeroed, DirOperations, FileOperations, InodeOperations, XattrOperations,
 };
 use core::{
     marker::PhantomData,
@@ -116,10 +116,11 @@ pub(crate) struct Registration<T> {
     _fs: PhantomData<T>,
 }
 
-// SAFETY: The parameter table is never written after it is built; its raw
-// pointers point to `'static` C strings. The other fields are written only
-// before the VFS sees the type, or after it stopped using it (see the
-// invariants), and the VFS changes `fs_type` only under its own locks.
+// The parameter table is never written after it is built; its raw pointers
+// point to `'static` C strings. The VFS changes `fs_type` only under its own
+// locks.
+// SAFETY: The other fields are written only before the VFS sees the type, or
+// after it stopped using it (see the invariants).
 unsafe impl<T: FileSystem> Sync for Registration<T> {}
 
 impl<T: FileSystem> Registration<T> {
@@ -161,10 +162,9 @@ impl<T: FileSystem> Registration<T> {
             // lists and lock class keys.
             ..unsafe { zeroed() }
         };
-        // SAFETY: `registered` was false, so this is the only call, and the
-        // VFS does not see the type before `register_filesystem()` below: the
-        // fields are ours to write. `ram_aops` is an exported table that is
-        // never written.
+        // `ram_aops` is an exported table that is never written.
+        // SAFETY: `registered` was false, so this is the only call, and the VFS
+        // does not see the type before `register_filesystem()` below.
         unsafe {
             self.fs_type.get().write(fs_type);
             let aops = self.aops.get();
@@ -279,7 +279,7 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
             (*sb).s_blocksize = bindings::PAGE_SIZE as _;
             (*sb).s_blocksize_bits = bindings::PAGE_SHIFT as _;
             (*sb).s_magic = T::MAGIC;
-            (*sb).s_op = &SuperTable::<T>::TABLE;
+            (*sb).s_op = table(&SuperTable::<T>::TABLE);
             // Timestamps keep full nanoseconds.
             (*sb).s_time_gran = 1;
             // SB_NOSEC lets the VFS mark an inode that has no

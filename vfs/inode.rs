@@ -15,7 +15,7 @@ use super::{
     file,
     filesystem::Registration,
     super_block::SuperBlock,
-    to_c, xattr, zeroed, FileSystem,
+    table, to_c, xattr, zeroed, FileSystem,
 };
 use core::{
     marker::PhantomData,
@@ -187,10 +187,9 @@ pub(crate) trait InodeView<T: FileSystem> {
 
     /// How many pages the inode's page cache holds (`mapping->nrpages`).
     fn nr_pages(&self) -> usize {
-        // SAFETY: `i_mapping` is the inode's own `i_data`, live as long as
-        // the inode. The page cache changes `nrpages` under its lock; a
-        // lockless reader reads it once (`READ_ONCE()`), as a relaxed atomic
-        // load does.
+        // The page cache changes `nrpages` under its lock; a lockless reader
+        // reads it once (`READ_ONCE()`), as a relaxed atomic load does.
+        // SAFETY: `i_mapping` is the inode's own `i_data`, live as long as it.
         unsafe {
             AtomicUsize::from_ptr(ptr::addr_of_mut!((*(*self.raw()).i_mapping).nrpages).cast())
         }
@@ -286,10 +285,11 @@ impl<T: FileSystem> Inode<T> {
     }
 }
 
-// SAFETY: `ihold()` and `iput()` are the inode's reference counting: `ihold()`
-// takes a reference on an inode the caller already holds one on (which a
-// `&Inode` proves, by its invariant), and `iput()` releases one (evicting the
-// inode when it was the last and it has no links).
+// `ihold()` takes a reference on an inode the caller already holds one on,
+// `iput()` releases one (evicting the inode when it was the last and it has
+// no links).
+// SAFETY: They are the inode's reference counting; a `&Inode` proves a live
+// reference (invariant), as `ihold()` requires.
 unsafe impl<T: FileSystem> AlwaysRefCounted for Inode<T> {
     fn inc_ref(&self) {
         // SAFETY: `&self` proves a live reference exists, as `ihold()` requires.
@@ -464,10 +464,9 @@ impl<T: FileSystem> NewInode<T> {
     /// (`mapping_set_unevictable()`); pages may come from high memory
     /// (`mapping_set_gfp_mask(GFP_HIGHUSER)`).
     pub(crate) fn keep_pages_in_memory(&mut self) {
+        // The kernel changes `flags` only with atomic bit operations; `set_bit()`
+        // is an atomic OR with no ordering, which is what a relaxed `fetch_or` is.
         // SAFETY: The inode is ours alone (invariant), its mapping its own.
-        // The kernel changes `flags` only with atomic bit operations;
-        // `set_bit()` is an atomic OR with no ordering, which is what a
-        // relaxed `fetch_or` is.
         unsafe {
             let mapping = (*self.raw()).i_mapping;
             (*mapping).gfp_mask = bindings::GFP_HIGHUSER;
@@ -484,23 +483,23 @@ impl<T: FileSystem> NewInode<T> {
         unsafe {
             match kind {
                 InodeKind::File => {
-                    (*inode).i_op = &Tables::<T>::FILE;
+                    (*inode).i_op = table(&Tables::<T>::FILE);
                     (*inode).__bindgen_anon_3.i_fop = file::operations::<T>();
                 }
                 InodeKind::Dir => {
-                    (*inode).i_op = &Tables::<T>::DIR;
+                    (*inode).i_op = table(&Tables::<T>::DIR);
                     // libfs lists a directory from the dcache.
                     (*inode).__bindgen_anon_3.i_fop =
                         ptr::addr_of!(bindings::simple_dir_operations);
                     bindings::inc_nlink(inode);
                 }
                 InodeKind::Symlink => {
-                    (*inode).i_op = &Tables::<T>::SYMLINK;
+                    (*inode).i_op = table(&Tables::<T>::SYMLINK);
                     bindings::inode_nohighmem(inode);
                 }
                 InodeKind::Special(dev) => {
                     bindings::init_special_inode(inode, (*inode).i_mode, dev);
-                    (*inode).i_op = &Tables::<T>::SPECIAL;
+                    (*inode).i_op = table(&Tables::<T>::SPECIAL);
                 }
             }
         }

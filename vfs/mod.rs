@@ -93,6 +93,13 @@ const unsafe fn zeroed<T>() -> T {
     unsafe { core::mem::zeroed() }
 }
 
+/// The address of a table in static memory, for a C field that points to it.
+/// Taking `&'static` makes the compiler prove that the table (a constant) is
+/// promoted to static memory rather than made a temporary.
+const fn table<T>(table: &'static T) -> *const T {
+    table
+}
+
 /// The error for an errno that `kernel::error::code` lacks (ENODATA...),
 /// given as bindgen gives the constant.
 pub(crate) fn errno(code: u32) -> Error {
