@@ -20,13 +20,15 @@
 //! by adding a zeroed page: on a RAM filesystem, whose pages reclaim cannot
 //! take back, reading a sparse file would pin memory no limit sees. So
 //! `read_iter` copies what the page cache holds and writes zeroes for the
-//! pages it lacks, adding none, as tmpfs does, and charges nothing for them; `splice_read` (`sendfile`,
-//! `splice`, `copy_file_range`) goes through `read_iter` too. Readahead
+//! pages it lacks, adding none, as tmpfs does (so a read reserves nothing);
+//! `splice_read` (`sendfile`, `splice`, `copy_file_range`) goes through
+//! `read_iter` too (`vfs/file.rs` sees to that). Readahead
 //! (`readahead(2)`, `fadvise`, `madvise(MADV_WILLNEED)`) adds nothing
 //! either: the VFS ignores it on a filesystem without a backing device.
 //!
-//! Also ours: `setattr` (chmod, chown, utimes, truncate), which also updates
-//! the change time when truncate changes the size (the C ramfs forgets that).
+//! Also ours: `setattr` (chmod, chown, utimes, truncate) of every inode but
+//! a symlink, which also updates the change time when truncate changes the
+//! size (the C ramfs forgets that).
 
 #![forbid(unsafe_code)]
 

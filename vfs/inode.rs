@@ -145,14 +145,14 @@ pub(super) unsafe extern "C" fn alloc_inode<T: FileSystem>(
 /// any more.
 pub(super) unsafe extern "C" fn free_inode<T: FileSystem>(inode: *mut bindings::inode) {
     let container = Container::<T>::from_inode(inode);
-    // SAFETY: The inode's super block is still `T`'s (it outlives its
-    // inodes' RCU callbacks: `kill_sb` waits for them).
-    let registration = unsafe { Registration::<T>::from_fs_type((*(*inode).i_sb).s_type) };
+    // The super block may be gone by now (this runs after an RCU grace
+    // period), so the cache is not looked up through it: `kfree()` finds the
+    // cache of a slab object itself.
     // SAFETY: The inode is in a container that `alloc_inode` made in the
     // cache, now unused: drop the data where it is and give the memory back.
     unsafe {
         ptr::drop_in_place(ptr::addr_of_mut!((*container).data));
-        bindings::kmem_cache_free(registration.inode_cache(), container.cast());
+        bindings::kfree(container.cast());
     }
 }
 
