@@ -47,7 +47,7 @@ fn make_node(
     // On error, dropping `inode` discards it.
     inode.init_security(dir, dentry.qstr())?;
     let ino = inode.ino();
-    dentry.instantiate_pinned(inode);
+    dentry.instantiate_pinned(inode)?;
     dir.touch_mtime_ctime();
     Ok(ino)
 }
@@ -162,7 +162,7 @@ impl DirOperations for RamFs {
             inode.init_security(dir, dentry.qstr())?;
             inode.page_symlink(target)?;
             let ino = inode.ino();
-            dentry.instantiate_pinned(inode);
+            dentry.instantiate_pinned(inode)?;
             dir.touch_mtime_ctime();
             Ok(ino)
         })();

@@ -12,7 +12,7 @@
 
 use super::{
     bindings,
-    inode::{Inode, LockedInode, NewInode},
+    inode::{Inode, InodeView, LockedInode, NewInode},
     to_c, FileSystem,
 };
 use core::{marker::PhantomData, ptr};
@@ -149,9 +149,13 @@ impl<'a, T: FileSystem> NegativeDentry<'a, T> {
     /// `d_instantiate()` takes over the inode reference; the extra dentry
     /// reference (`dget()`) is what keeps the entry alive until
     /// `simple_unlink()` / `simple_rmdir()`, or `kill_litter_super()` at
-    /// unmount, drops it.
-    pub(crate) fn instantiate_pinned(self, inode: NewInode<T>) {
+    /// unmount, drops it. EXDEV for an inode of another super block.
+    pub(crate) fn instantiate_pinned(self, inode: NewInode<T>) -> Result {
         let dentry = self.dentry;
+        // SAFETY: The dentry is live (invariant); `d_sb` never changes.
+        if !ptr::eq(unsafe { (*dentry).d_sb }, inode.super_block().as_ptr()) {
+            return Err(EXDEV);
+        }
         // `d_lockref` is the dentry's reference count, which `lockref_get()`
         // increments atomically (`dget()` is inline in C).
         // SAFETY: The dentry is live, negative, and its parent locked
@@ -161,6 +165,7 @@ impl<'a, T: FileSystem> NegativeDentry<'a, T> {
             bindings::d_instantiate(dentry, inode.into_raw());
             bindings::lockref_get(ptr::addr_of_mut!((*dentry).d_lockref));
         }
+        Ok(())
     }
 }
 
@@ -441,6 +446,14 @@ impl<'a, T: FileSystem> TmpFile<'a, T> {
     /// completes the open (`finish_open_simple()`).
     pub(crate) fn open(self, inode: NewInode<T>) -> Result {
         let file = self.file;
+        // SAFETY: The file and its dentry are live (invariant); `d_sb` never
+        // changes.
+        if !ptr::eq(
+            unsafe { (*(*file).f_path.dentry).d_sb },
+            inode.super_block().as_ptr(),
+        ) {
+            return Err(EXDEV);
+        }
         // `d_tmpfile()` consumes the moved reference; after it the dentry is
         // positive, the state `finish_open()` expects at the end of `->tmpfile()`.
         // SAFETY: The file's dentry is negative and unhashed (invariant), as
@@ -686,10 +699,16 @@ impl<'a, T: FileSystem> RenameRequest<'a, T> {
         // SAFETY: `entry` is live (we hold its only reference), negative, and
         // its parent is `old_dir`, locked.
         let made = make(self.old_dir(), unsafe { NegativeDentry::new(entry) });
-        // SAFETY: Drops the reference `d_alloc()` gave; if `make` pinned the
-        // dentry with one of its own, it stays.
+        // Only `NegativeDentry::instantiate_pinned` makes the entry positive,
+        // and it pins it.
+        // SAFETY: We still hold the reference `d_alloc()` gave.
+        let pinned = !unsafe { (*entry).d_inode }.is_null();
+        // SAFETY: Drops that reference; a pinned dentry stays.
         unsafe { bindings::dput(entry) };
         made?;
+        if !pinned {
+            return Err(EINVAL);
+        }
         // SAFETY: The pinned dentry is live; the parent is locked.
         unsafe { bindings::d_rehash(entry) };
         Ok(())

@@ -7,7 +7,7 @@
 use super::{
     bindings,
     context::{self, FsContext, ParamKind, ParamSpec, MAX_PARAMS},
-    inode::{self, EvictingInode, NewInode},
+    inode::{self, EvictingInode, InodeView, NewInode},
     super_block::{self, SeqFile, Statfs, SuperBlock},
     table, xattr, zeroed, DirOperations, FileOperations, InodeOperations, XattrOperations,
 };
@@ -296,6 +296,9 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
         // SAFETY: `sb` is live, and `s_fs_info` is now `T`'s data.
         let sb_ref = unsafe { SuperBlock::<T>::from_raw(sb) };
         let root = T::make_root(sb_ref, options)?;
+        if !ptr::eq(root.super_block().as_ptr(), sb) {
+            return Err(EXDEV);
+        }
         // SAFETY: `d_make_root()` takes over the inode reference (and
         // releases it if it fails). `s_root` is written while the super block
         // is new, as above.
