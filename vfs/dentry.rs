@@ -448,10 +448,8 @@ impl<'a, T: FileSystem> TmpFile<'a, T> {
         let file = self.file;
         // SAFETY: The file and its dentry are live (invariant); `d_sb` never
         // changes.
-        if !ptr::eq(
-            unsafe { (*(*file).f_path.dentry).d_sb },
-            inode.super_block().as_ptr(),
-        ) {
+        let sb = unsafe { (*(*file).f_path.dentry).d_sb };
+        if !ptr::eq(sb, inode.super_block().as_ptr()) {
             return Err(EXDEV);
         }
         // `d_tmpfile()` consumes the moved reference; after it the dentry is
