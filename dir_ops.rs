@@ -35,8 +35,8 @@ use kernel::{
 };
 
 /// Makes a node of any type (`mode` has the type bits) named by the negative
-/// `dentry` in `dir`: the one place every named create-type operation goes
-/// through. Returns the new inode's number.
+/// `dentry` in `dir`: create, mknod, mkdir and whiteouts (a symlink also
+/// fills its page cache first). Returns the new inode's number.
 fn make_node(
     dir: &LockedInode<RamFs>,
     dentry: NegativeDentry<'_, RamFs>,

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The `trace` mount option: with it, each VFS call into the module logs one
 # line; without it, none. The exact log of a fixed command sequence is
-# tests/trace-tour.txt, which TOUR.md quotes (scripts/tour.sh checks that).
+# tests/trace-tour.txt, which TOUR.md quotes (scripts/tourcheck.sh checks that).
 # exclusive
 # timeout=120
 set -uo pipefail

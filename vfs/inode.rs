@@ -683,7 +683,7 @@ impl<'a, T: FileSystem> SetattrRequest<'a, T> {
 
     /// Checks the request and applies it as libfs does (`simple_setattr()`:
     /// truncating the page cache for a new size, copying the attributes).
-    pub(crate) fn simple(&self) -> Result {
+    pub(crate) fn simple(self) -> Result {
         // SAFETY: The arguments are the VFS's own, passed on unchanged.
         to_result(unsafe { bindings::simple_setattr(self.idmap, self.dentry, self.attr) })
     }
