@@ -42,11 +42,11 @@ kdir=$("$here/kdir.sh")
 # with this one nor swap the module under the running VM. Copies keep their
 # times, so Kbuild rebuilds only what changed since the last bench.
 build=$RAMFS_CACHE/bench/module
+# Exactly this tree's sources (a file an older tree had must not stay).
 mkdir -p "$build"
-for f in "$top"/Kbuild "$top"/*.h "$top"/*.rs; do
-	case $f in *_generated.rs) continue ;; esac
-	cp -p "$f" "$build/"
-done
+rm -rf "$build/vfs" "$build"/*.rs "$build"/*.h
+git -C "$top" ls-files -z -- Kbuild ':(glob)*.h' ':(glob)*.rs' ':(glob)vfs/*.rs' |
+	(cd "$top" && xargs -0 cp -p --parents -t "$build")
 echo "bench: building rust_ramfs.ko against $kdir"
 if ! make -C "$kdir" M="$build" "${KMAKE_TOOLS[@]}" modules >"$out/build.log" 2>&1; then
 	tail -n 30 "$out/build.log" >&2
