@@ -20,7 +20,8 @@
 # runs on the C ramfs in the same VM as the reference: its cases judge the
 # kernel and the load, none of rust_ramfs's depends on them, so on the debug
 # kernel it runs only when a case failed on rust_ramfs.
-# Per-process logs: results/concurrency/. Under TCG about 2 min.
+# Per-process logs: results/concurrency/. Under TCG about 2 min (1 without
+# the C ramfs).
 # timeout=400
 set -uo pipefail
 export LC_ALL=C

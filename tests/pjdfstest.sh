@@ -43,8 +43,9 @@ posix_fallocate::update_ctime_success"
 C_RAMFS_FAILS=truncate::update_ctime_success
 
 LOGS=$(suite_results_begin pjdfstest)
-# One pass takes ~20 s under TCG (~100 s for the whole script); a hang is
-# cut short after this, so that the other file systems still run.
+# One pass takes ~20 s under TCG (the whole script ~100 s with the
+# references, ~50 s without); a hang is cut short after this, so that the
+# other file systems still run.
 PASS_LIMIT=180
 
 # pjdfstest's per-case lines "NAME<spaces>STATUS" -> "NAME STATUS" with STATUS

@@ -16,7 +16,7 @@
 # results/suites/stress-ng*. Under TCG one file system takes ~2 min.
 # On the debug kernel the C ramfs runs on demand: only the stressors that did
 # not pass on rust_ramfs (the others are added to --exclude; --seq 1 runs
-# each stressor by itself, so one's result does not hang on which others
+# each stressor by itself, so one's result does not depend on which others
 # ran), and not at all when every stressor passed and stress-ng exited 0
 # (when it exited otherwise with every stressor passed, the whole class runs,
 # as on the plain kernel). The stressors that passed need no reference, and
