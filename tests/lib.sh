@@ -325,6 +325,25 @@ expect_like_ref() {
 	fi
 }
 
+# --- reference runs on demand ---
+# Many scripts run the same workload on a reference (the C ramfs, tmpfs) in
+# the same boot, to judge a rust_ramfs result that depends on the kernel. On
+# the debug kernel, where every run costs minutes under TCG, they run the
+# reference only for what rust_ramfs did not simply pass (each script says
+# how); on the plain kernel, always, for comparison.
+ref_on_demand() { [ "${RAMFS_FLAVOUR:-test}" = debug ]; }
+
+# ref_note FS N NOUN: the diagnostic that says so ("test", "case", "stressor").
+ref_note() {
+	if [ "$2" -eq 0 ]; then
+		echo "# $1: not needed: every $3 passed on $RAMFS_NAME"
+	elif [ "$2" -eq 1 ]; then
+		echo "# $1: run only for the one $3 $RAMFS_NAME did not pass"
+	else
+		echo "# $1: run only for the $2 ${3}s $RAMFS_NAME did not pass"
+	fi
+}
+
 # --- third-party suites helpers ---
 # For the scripts that run third-party suites (pjdfstest, fsx, stress-ng) on
 # rust_ramfs and the references side by side.
