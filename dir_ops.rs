@@ -37,6 +37,7 @@ use kernel::{
 /// Makes a node of any type (`mode` has the type bits) named by the negative
 /// `dentry` in `dir`: create, mknod, mkdir and whiteouts (a symlink also
 /// fills its page cache first). Returns the new inode's number.
+#[inline]
 fn make_node(
     dir: &LockedInode<RamFs>,
     dentry: NegativeDentry<'_, RamFs>,
@@ -54,6 +55,7 @@ fn make_node(
 
 /// A create-type operation's result, logged when the mount traces: `call`
 /// is the call up to its result (see [`note`]).
+#[inline]
 fn traced(dir: &Inode<RamFs>, call: Option<CString>, result: Result<c_ulong>) -> Result {
     if let Some(call) = call {
         trace!(dir.super_block(), "{} = {}", &*call, NewIno(&result));
@@ -78,6 +80,7 @@ fn has_other_names(dentry: &LockedDentry<'_, RamFs>) -> bool {
 /// The directory operations of rust_ramfs.
 #[vtable]
 impl DirOperations for RamFs {
+    #[inline]
     fn lookup(request: LookupRequest<'_, Self>) -> Result {
         let dir = request.dir();
         let call = note!(
@@ -95,6 +98,7 @@ impl DirOperations for RamFs {
         result
     }
 
+    #[inline]
     fn create(
         dir: &LockedInode<Self>,
         dentry: NegativeDentry<'_, Self>,
@@ -110,6 +114,7 @@ impl DirOperations for RamFs {
         traced(dir, call, make_node(dir, dentry, mode | inode::S_IFREG, 0))
     }
 
+    #[inline]
     fn mknod(
         dir: &LockedInode<Self>,
         dentry: NegativeDentry<'_, Self>,
@@ -128,6 +133,7 @@ impl DirOperations for RamFs {
     }
 
     /// A directory. Its ".." entry is one more link to the parent.
+    #[inline]
     fn mkdir(
         dir: &LockedInode<Self>,
         dentry: NegativeDentry<'_, Self>,

@@ -68,6 +68,7 @@ pub(crate) const S_IFLNK: bindings::umode_t = bindings::S_IFLNK as bindings::umo
 /// as POSIX asks. `dev` is the device number of a character or block device
 /// node. Returns the new inode, which nobody else sees until it is bound to
 /// a name.
+#[inline]
 pub(crate) fn new_inode(
     sb: &SuperBlock<RamFs>,
     dir: Option<&Inode<RamFs>>,
@@ -108,6 +109,7 @@ impl InodeOperations for RamFs {
 
     /// libfs fills in the attributes and the blocks the page cache holds;
     /// ours adds the birth time.
+    #[inline]
     fn getattr(request: &mut GetattrRequest<'_, Self>) -> Result {
         request.simple()?;
         if let Some(inode) = request.inode() {

@@ -150,6 +150,7 @@ impl<'a, T: FileSystem> NegativeDentry<'a, T> {
     /// reference (`dget()`) is what keeps the entry alive until
     /// `simple_unlink()` / `simple_rmdir()`, or `kill_litter_super()` at
     /// unmount, drops it. EXDEV for an inode of another super block.
+    #[inline]
     pub(crate) fn instantiate_pinned(self, inode: NewInode<T>) -> Result {
         let dentry = self.dentry;
         // SAFETY: The dentry is live (invariant); `d_sb` never changes.
@@ -315,6 +316,7 @@ impl<'a, T: FileSystem> LookupRequest<'a, T> {
     /// whose every existing name is pinned in the dcache: a name not found
     /// there does not exist, and is cached as negative; a name longer than
     /// `NAME_MAX` is refused with ENAMETOOLONG.
+    #[inline]
     pub(crate) fn simple(self) -> Result {
         // SAFETY: The arguments are the VFS's own, passed on unchanged.
         let found = unsafe { bindings::simple_lookup(self.dir, self.dentry, self.flags) };

@@ -420,6 +420,7 @@ pub(crate) struct NewInode<T: FileSystem>(NonNull<Inode<T>>);
 impl<T: FileSystem> NewInode<T> {
     /// Makes a new inode on `sb` (`new_inode()`), numbered with
     /// `get_next_ino()`, its page cache using `T`'s address space operations.
+    #[inline]
     pub(crate) fn new(sb: &SuperBlock<T>) -> Result<Self> {
         // SAFETY: `sb` is a live super block.
         let raw = NonNull::new(unsafe { bindings::new_inode(sb.as_ptr()) }).ok_or(ENOMEM)?;
@@ -445,6 +446,7 @@ impl<T: FileSystem> NewInode<T> {
     /// Sets the type and permissions `mode` and the owner: the calling
     /// task's user, and the group of `dir` when it is setgid, else the
     /// task's (`inode_init_owner()`, as POSIX asks). `None` for a root.
+    #[inline]
     pub(crate) fn init_owner(&mut self, dir: Option<&Inode<T>>, mode: bindings::umode_t) {
         let dir = dir.map_or(ptr::null(), |dir| dir.raw().cast_const());
         // SAFETY: The inode is ours alone (invariant); `dir` is live or null;
@@ -463,6 +465,7 @@ impl<T: FileSystem> NewInode<T> {
     /// data, so reclaim must not drop or write back its pages
     /// (`mapping_set_unevictable()`); pages may come from high memory
     /// (`mapping_set_gfp_mask(GFP_HIGHUSER)`).
+    #[inline]
     pub(crate) fn keep_pages_in_memory(&mut self) {
         // The kernel changes `flags` only with atomic bit operations; `set_bit()`
         // is an atomic OR with no ordering, which is what a relaxed `fetch_or` is.
@@ -477,6 +480,7 @@ impl<T: FileSystem> NewInode<T> {
 
     /// Attaches `T`'s operations for an inode of this kind; a directory also
     /// gets its second link, its own "." entry.
+    #[inline]
     pub(crate) fn set_kind(&mut self, kind: InodeKind) {
         let inode = self.raw();
         // SAFETY: The inode is ours alone (invariant); the tables are `'static`.
@@ -506,6 +510,7 @@ impl<T: FileSystem> NewInode<T> {
     }
 
     /// Sets all of the inode's times (access, modification, change) to `ts`.
+    #[inline]
     pub(crate) fn set_times(&mut self, ts: bindings::timespec64) {
         let inode = self.raw();
         // `tv_nsec` is below one billion, so it fits the `u32` fields.
@@ -726,6 +731,7 @@ pub(crate) struct GetattrRequest<'a, T> {
 impl<'a, T: FileSystem> GetattrRequest<'a, T> {
     /// Fills in the attributes as libfs does (`simple_getattr()`: the
     /// inode's attributes, and the blocks its page cache holds).
+    #[inline]
     pub(crate) fn simple(&mut self) -> Result {
         // SAFETY: The arguments are the VFS's own, passed on unchanged.
         to_result(unsafe {

@@ -108,6 +108,7 @@ pub(crate) fn errno(code: u32) -> Error {
 }
 
 /// A callback's C return value: 0 or a negative errno.
+#[inline]
 fn to_c(result: kernel::error::Result) -> c_int {
     match result {
         Ok(()) => 0,
