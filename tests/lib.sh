@@ -333,6 +333,20 @@ expect_like_ref() {
 # how); on the plain kernel, always, for comparison.
 ref_on_demand() { [ "${RAMFS_FLAVOUR:-test}" = debug ]; }
 
+# ref_needed FS: whether a script that ran its cases on rust_ramfs first
+# must run them on the reference FS too: always on the plain kernel, on the
+# debug kernel only after a rust_ramfs case failed. Says which.
+ref_needed() {
+	if [ "$1" = "$RAMFS_NAME" ] || ! ref_on_demand; then
+		return 0
+	fi
+	if [ "$KTAP_CNT_FAIL" -eq 0 ]; then
+		echo "# $1: not needed: every case passed on $RAMFS_NAME"
+		return 1
+	fi
+	echo "# $1: run, as $KTAP_CNT_FAIL cases failed on $RAMFS_NAME"
+}
+
 # ref_note FS N NOUN: the diagnostic that says so ("test", "case", "stressor").
 ref_note() {
 	if [ "$2" -eq 0 ]; then

@@ -87,13 +87,7 @@ nothing_left() {
 taint=$(cat /proc/sys/kernel/tainted)
 ran=0
 for fs in "${FILESYSTEMS[@]}"; do
-	if [ "$fs" != "$RAMFS_NAME" ] && ref_on_demand; then
-		if [ "$KTAP_CNT_FAIL" -eq 0 ]; then
-			echo "# $fs: not needed: every case passed on $RAMFS_NAME"
-			break
-		fi
-		echo "# $fs: run, as $KTAP_CNT_FAIL cases failed on $RAMFS_NAME"
-	fi
+	ref_needed "$fs" || break
 	ran=$((ran + 1))
 	opts=
 	[ "$fs" != "$RAMFS_NAME" ] || opts=size=64m
