@@ -35,18 +35,23 @@ use kernel::{
 };
 
 /// Makes a node of any type (`mode` has the type bits) named by the negative
-/// `dentry` in `dir`: create, mknod, mkdir and whiteouts (a symlink also
-/// fills its page cache first). Returns the new inode's number.
+/// `dentry` in `dir`: the one place every named create-type operation goes
+/// through. A symlink's `target` is written into its page cache before it is
+/// named. Returns the new inode's number.
 #[inline]
 fn make_node(
     dir: &LockedInode<RamFs>,
     dentry: NegativeDentry<'_, RamFs>,
     mode: bindings::umode_t,
     dev: bindings::dev_t,
+    target: Option<&CStr>,
 ) -> Result<c_ulong> {
     let mut inode = inode::new_inode(dir.super_block(), Some(dir), mode, dev)?;
     // On error, dropping `inode` discards it.
     inode.init_security(dir, dentry.qstr())?;
+    if let Some(target) = target {
+        inode.page_symlink(target)?;
+    }
     let ino = inode.ino();
     dentry.instantiate_pinned(inode)?;
     dir.touch_mtime_ctime();
@@ -111,7 +116,11 @@ impl DirOperations for RamFs {
             dentry.name(),
             perms(mode)
         );
-        traced(dir, call, make_node(dir, dentry, mode | inode::S_IFREG, 0))
+        traced(
+            dir,
+            call,
+            make_node(dir, dentry, mode | inode::S_IFREG, 0, None),
+        )
     }
 
     #[inline]
@@ -129,7 +138,7 @@ impl DirOperations for RamFs {
             mode,
             dev
         );
-        traced(dir, call, make_node(dir, dentry, mode, dev))
+        traced(dir, call, make_node(dir, dentry, mode, dev, None))
     }
 
     /// A directory. Its ".." entry is one more link to the parent.
@@ -146,7 +155,7 @@ impl DirOperations for RamFs {
             dentry.name(),
             perms(mode)
         );
-        let result = make_node(dir, dentry, mode | inode::S_IFDIR, 0);
+        let result = make_node(dir, dentry, mode | inode::S_IFDIR, 0, None);
         if result.is_ok() {
             dir.inc_nlink();
         }
@@ -162,17 +171,8 @@ impl DirOperations for RamFs {
             dentry.name(),
             target
         );
-        let result = (|| {
-            let mode = inode::S_IFLNK | bindings::S_IRWXUGO as bindings::umode_t;
-            let mut inode = inode::new_inode(dir.super_block(), Some(dir), mode, 0)?;
-            inode.init_security(dir, dentry.qstr())?;
-            inode.page_symlink(target)?;
-            let ino = inode.ino();
-            dentry.instantiate_pinned(inode)?;
-            dir.touch_mtime_ctime();
-            Ok(ino)
-        })();
-        traced(dir, call, result)
+        let mode = inode::S_IFLNK | bindings::S_IRWXUGO as bindings::umode_t;
+        traced(dir, call, make_node(dir, dentry, mode, 0, Some(target)))
     }
 
     /// A regular file with no name, bound to the open file.
@@ -260,7 +260,7 @@ impl DirOperations for RamFs {
                 let mode = (bindings::S_IFCHR | bindings::WHITEOUT_MODE) as bindings::umode_t;
                 request
                     .add_under_old_name(|dir, dentry| {
-                        make_node(dir, dentry, mode, bindings::WHITEOUT_DEV).map(|_| ())
+                        make_node(dir, dentry, mode, bindings::WHITEOUT_DEV, None).map(|_| ())
                     })
                     .and_then(|()| request.simple(flags & !bindings::RENAME_WHITEOUT))
             }
