@@ -20,7 +20,7 @@
 export KDIR
 
 # When Kbuild itself reads this directory it uses `Kbuild`, not this file.
-.PHONY: all modules install uninstall check stress fstests run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
+.PHONY: all modules install uninstall check lint stress fstests run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
 
 all: modules
 
@@ -61,6 +61,10 @@ setup:
 
 kernel:
 	scripts/kdir.sh
+
+# The tests' Python package (byte-compile, pyflakes) and shellcheck.
+lint:
+	scripts/lint.sh
 
 # rustfmt with the kernel's own .rustfmt.toml (Kbuild has no rustfmt rule for
 # external modules), taken from the kernel source: no kernel build needed.

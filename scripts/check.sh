@@ -5,14 +5,16 @@
 #   1. install what is missing, get the debug kernel (scripts/setup.sh,
 #      kdir.sh): KASAN, lockdep, kmemleak... (kernel/debug.config);
 #      FLAVOUR=test runs on the plain test kernel instead
-#   2. build the module with warnings as errors, also under clippy and through
-#      DKMS; check its formatting and the shell scripts (shellcheck)
-#   3. one VM boot running every tests/*.sh (scripts/vm.sh test)
-#   4. scan the guest's kernel log for oopses, warnings, lockdep reports...
+#   2. lint the tests (scripts/lint.sh: their Python package, shellcheck): a
+#      failure stops here, before a kernel build or a VM boot
+#   3. build the module with warnings as errors, also under clippy and through
+#      DKMS; check its formatting
+#   4. one VM boot running every tests/*.sh (scripts/vm.sh test)
+#   5. scan the guest's kernel log for oopses, warnings, lockdep reports...
 # Prints the KTAP stream, host-side checks as `# check:` diagnostics, and
 # closes with `N passed, N failed[, N skipped]`, counting individual test
 # cases plus the host-side checks. Exits non-zero when anything failed.
-# Logs: results/{clippy,build,dkms,fmt,shellcheck}.log, results/ktap.log, results/console.log.
+# Logs: results/{lint,clippy,build,dkms,fmt}.log, results/ktap.log, results/console.log.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,6 +57,10 @@ stop() {
 }
 
 "$here/setup.sh" | sed 's/^/# /' || { not_ok "scripts/setup.sh" && stop; }
+# The tests' own code first (seconds): a slip there stops the run before a
+# kernel is built or a VM boots.
+host_check "lint: the tests' Python package and the shell scripts" "$results/lint.log" \
+	"$here/lint.sh" || stop
 # Builds the kernel on first use (8 to 17 min on 2 cores); progress on stderr.
 kdir=$("$here/kdir.sh") || { not_ok "${FLAVOUR:-test} kernel (scripts/kdir.sh)" && stop; }
 
@@ -66,8 +72,6 @@ host_check "build with -Dwarnings" "$results/build.log" \
 # The same sources built by DKMS from its own copy (tests/install.sh loads it).
 host_check "dkms build" "$results/dkms.log" "$here/dkms.sh" "$kdir" || true
 host_check "rustfmt --check" "$results/fmt.log" make -s -C "$top" fmtcheck || true
-host_check "shellcheck (warnings)" "$results/shellcheck.log" \
-	shellcheck -S warning -x "$top"/scripts/*.sh "$top"/tests/*.sh "$top"/bench/*.sh "$top"/.ci/run || true
 # fstests, built once into the cache from FSTESTS_SRC or the pinned tarball
 # beside this tree (tests/fstests.sh skips, saying why, when there is neither).
 if host_check "fstests build" "$results/fstests-build.log" "$here/fstests-build.sh"; then

@@ -18,17 +18,18 @@ SUDO=""
 # library source the kernel needs; rustup's toolchains here do not), the
 # LLVM/clang the kernel's Rust support is built with, kernel build deps, the VM
 # (QEMU, udev for virtme-ng's virtio-serial ports), the userland tools the
-# tests run inside the guest (trinity, the syscall fuzzer, among them), `make bench`'s (fs_mark, mbw, gcc for
-# bench/meta.c, matplotlib for its chart), shellcheck and DKMS for `make check`,
-# and what fstests needs to build and run (scripts/fstests-build.sh; its
-# README lists them; xfsprogs brings xfs_io, which its tests call).
+# tests run inside the guest (trinity, the syscall fuzzer, among them), `make
+# bench`'s (fs_mark, mbw, gcc for bench/meta.c, matplotlib for its chart), for
+# `make check` shellcheck, pyflakes and DKMS, and what fstests needs to build
+# and run (scripts/fstests-build.sh; its README lists them; xfsprogs brings
+# xfs_io, which its tests call).
 PKGS=(
 	linux-source-6.12 rustc-web rust-web-src rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	flex bison bc libelf-dev libssl-dev cpio kmod make
 	qemu-system-x86 busybox-static udev python3-venv
 	libacl1-dev stress-ng fio attr acl libcap2-bin util-linux procps psmisc graphviz
-	fsmark mbw gcc python3-matplotlib shellcheck trinity dkms
+	fsmark mbw gcc python3-matplotlib shellcheck python3-pyflakes trinity dkms
 	autoconf automake libtool pkg-config gawk xfsprogs xfslibs-dev uuid-dev libattr1-dev
 	libaio-dev liburing-dev libgdbm-dev libgdbm-compat-dev libinih-dev libcap-dev
 )

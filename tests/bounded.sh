@@ -663,8 +663,7 @@ userns_defaults() {
 }
 # --- the plan --------------------------------------------------------------------
 
-ktap_print_header
-ktap_set_plan $((${#GOOD_OPTS[@]} + 8 + ${#TMPFS_SAME[@]} + ${#BAD_OPTS[@]} + 37))
+ktap_begin
 dmesg_mark
 
 run_opts_batches

@@ -220,8 +220,7 @@ print(sorted(os.listdir(d)), os.stat(d).st_nlink)
 EOF
 }
 
-ktap_print_header
-ktap_set_plan 58
+ktap_begin
 
 expect_ok "mount $RAMFS_NAME and ramfs" fs_mount_pair "$m" "$ref"
 expect_like_ref "root directory has nlink 2 (as ramfs)" 2 "$m" "$ref" root_nlink

@@ -177,8 +177,7 @@ still_usable() {
 		[ "$(stat -c %h "$d")" = 2 ]
 }
 
-ktap_print_header
-ktap_set_plan 9
+ktap_begin
 dmesg_mark
 
 expect_ok "$RAMFS_NAME: rounds under failslab (10 %)" rounds "$RAMFS_NAME" failslab 10

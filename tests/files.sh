@@ -444,8 +444,7 @@ like_ramfs() { # SUBCOMMAND EXPECTED
 	[ "$ours" = "$2" ] && [ "$ours" = "$ref" ]
 }
 
-ktap_print_header
-ktap_set_plan 44
+ktap_begin
 
 expect_ok "create and read back exact contents" create_read
 expect_ok "> replaces the contents" overwrite

@@ -41,8 +41,7 @@ mapfile -t TESTS < <(sed 's/#.*//' "$LIST" | tr -s ' \t' '\n' | sed '/^$/d')
 add_login_users fsgqa fsgqa2 123456-fsgqa || skip_all "cannot add the fsgqa users"
 ramfs_load || skip_all "cannot load $RAMFS_KO"
 
-ktap_print_header
-ktap_set_plan $((${#TESTS[@]} + 1))
+ktap_begin
 dmesg_mark
 
 # The C ramfs is shown for comparison only, on the plain kernel (on the

@@ -66,8 +66,7 @@ same_file() {
 	cmp "$a" "$b"
 }
 
-ktap_print_header
-ktap_set_plan $((${#SEEDS[@]} + 3))
+ktap_begin
 dmesg_mark
 RUNS=()
 for seed in "${SEEDS[@]}"; do RUNS+=("$RAMFS_NAME $seed"); done

@@ -7,7 +7,7 @@
 # (read, pread, readv, sendfile, splice, copy_file_range, readahead, fadvise,
 # madvise), read faults on holes, many tiny xattrs, long xattr values, many
 # empty files, hard links, deep directories, long symlinks, O_TMPFILE files
-# kept open, a file kept mapped after unlink. tests/hostile.py runs the cases
+# kept open, a file kept mapped after unlink. tests/ramfstest/hostile.py runs the cases
 # and measures what the guest loses (Unevictable + Shmem + Slab + VmallocUsed
 # from /proc/meminfo) against what the options allow, and that it all comes
 # back after umount. tmpfs's figures are shown beside each case for
@@ -25,9 +25,8 @@ ramfs_load || skip_all "cannot load $RAMFS_KO"
 add_run_user ramfs-hostile || skip_all "cannot add a user to run as"
 uid=$(id -u ramfs-hostile)
 
-ktap_print_header
-cases=$(python3 "$TESTS_DIR/hostile.py" --count) || exit 1
-ktap_set_plan $((cases + 2))
+ktap_begin
+cases=$(tpy hostile --count) || exit 1
 
 chmod 755 "$SCRATCH"
 ref=()
@@ -47,14 +46,14 @@ while IFS= read -r line; do
 	esac
 done < <(cd / && setpriv --reuid="$uid" --regid="$uid" --clear-groups -- \
 	unshare --user --map-root-user --mount -- \
-	"$_SYSOP_PYTHON" -S "$TESTS_DIR/hostile.py" "${ref[@]}" "$top" 2>&1)
+	"$_SYSOP_PYTHON" -S -m ramfstest.hostile "${ref[@]}" "$top" 2>&1)
 for ((; ran < cases; ran++)); do
 	ktap_test_fail "hostile.py stopped before its case $((ran + 1))"
 done
 
 fs_mount "$RAMFS_NAME" "$SCRATCH/race"
 expect_ok "$RAMFS_NAME: writers racing the remount that sets the first size= never pass it" \
-	python3 "$TESTS_DIR/hostile.py" --race "$SCRATCH/race"
+	tpy hostile --race "$SCRATCH/race"
 
 expect_no_splat "no kernel warnings"
 ktap_finished

@@ -28,8 +28,7 @@ installed=$moddir/updates/$RAMFS_NAME.ko
 MNT=$SCRATCH/mnt
 mkdir -p "$MNT"
 
-ktap_print_header
-ktap_set_plan 15
+ktap_begin
 
 # picks [VAR=value...] EXPECTED REASON: scripts/kdir.sh --dry-run, in the
 # environment plain `make` has plus the assignments, prints EXPECTED and says

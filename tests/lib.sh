@@ -6,7 +6,7 @@
 # A test script:
 #   . "$(dirname "$0")/lib.sh"
 #   ramfs_require_ko             # skip the whole script when there is no .ko
-#   ktap_print_header; ktap_set_plan 2
+#   ktap_begin                   # no plan to type: it is counted (see there)
 #   expect_ok "mkdir works" mkdir "$dir/a"
 #   expect_errno EEXIST "mkdir twice fails" mkdir "$dir/a"
 #   ktap_finished                # exit 0 pass / 1 fail
@@ -27,7 +27,57 @@ KDIR=${KDIR:-/lib/modules/$(uname -r)/build}
 # shellcheck source=/dev/null
 . "$KDIR/tools/testing/selftests/kselftest/ktap_helpers.sh" || exit 1
 
-# Skip the whole script (exit 4) with a reason.
+# --- the KTAP stream: a plan nobody types ---------------------------------
+# KTAP wants the plan ("1..N") right after the version line. Rather than a
+# number typed by hand (which drifts when a case is added), ktap_begin sends
+# the script's output (stdout and stderr) to a file and ktap_finished prints
+# the header, the plan counted from the cases that ran, then that file. A
+# script that stops before ktap_finished (an `exit`, a Bail out, a crash, the
+# runner's SIGTERM at its time limit) gets a last failing case that says so,
+# printed by the EXIT trap: cases cannot go missing unnoticed.
+_KTAP_FD=
+ktap_begin() {
+	exec {_KTAP_FD}>&1 >"$SCRATCH/.ktap" 2>&1
+}
+
+# _ktap_flush: print the header, the plan and what the script printed.
+_ktap_flush() {
+	[ -n "$_KTAP_FD" ] || return 0
+	exec >&"$_KTAP_FD" 2>&1 {_KTAP_FD}>&-
+	_KTAP_FD=
+	ktap_print_header
+	echo "1..$((KTAP_TESTNO - 1))"
+	cat "$SCRATCH/.ktap"
+}
+
+ktap_finished() {
+	_ktap_flush
+	ktap_print_totals
+	if [ "$KTAP_CNT_FAIL" -eq 0 ] && [ "$KTAP_TESTNO" -gt 1 ]; then
+		exit "$KSFT_PASS"
+	fi
+	exit "$KSFT_FAIL"
+}
+
+# ktap_exit_fail_msg MSG: stop the script here, failing ("Bail out!").
+ktap_exit_fail_msg() {
+	echo "# Bail out! $*"
+	ktap_test_fail "the script runs to its end"
+	ktap_finished
+}
+
+# The EXIT trap's part (in _lib_cleanup, which then exits 1): the script did
+# not reach ktap_finished.
+_ktap_unfinished() {
+	[ -n "$_KTAP_FD" ] || return 0
+	ktap_test_fail "the script runs to its end (it stopped after case $((KTAP_TESTNO - 1)))"
+	_ktap_flush
+	ktap_print_totals
+}
+# A time limit's SIGTERM ends the script through its EXIT trap.
+trap 'exit 143' TERM
+
+# Skip the whole script (exit 4) with a reason; before ktap_begin.
 skip_all() {
 	ktap_print_header
 	ktap_skip_all "$*"
@@ -124,11 +174,13 @@ ram_pages() { echo $(($(meminfo MemTotal) / 4)); }
 SCRATCH=$(mktemp -d /tmp/rust_ramfs-test.XXXXXX)
 _MOUNTS=()
 _lib_cleanup() {
-	local i
+	local i unfinished=$_KTAP_FD
+	_ktap_unfinished
 	for ((i = ${#_MOUNTS[@]} - 1; i >= 0; i--)); do
 		umount "${_MOUNTS[i]}" 2>/dev/null || umount -l "${_MOUNTS[i]}" 2>/dev/null || true
 	done
 	rm -rf "$SCRATCH"
+	[ -z "$unfinished" ] || exit "$KSFT_FAIL"
 }
 trap _lib_cleanup EXIT
 
@@ -188,7 +240,7 @@ same_output() {
 	}
 }
 
-# sysop OP ARG...: make one system call (python3 os / renameat2) and print
+# sysop OP ARG...: make one system call (tests/ramfstest/sysop.py) and print
 # OK, or the name of the errno it failed with (EACCES, EEXIST...). Exit status
 # 0 either way (2 on a usage error), so that expect_output can compare names.
 #   rename SRC DST [FLAGS]   renameat2; FLAGS 0 or NOREPLACE|EXCHANGE|WHITEOUT
@@ -200,43 +252,6 @@ same_output() {
 #   chmod PATH MODE; chown PATH UID GID
 # Several calls in one go (one line each, one python start-up, which is slow
 # under TCG): sysop create a \; mkdir b
-_SYSOP_PY='
-import ctypes, errno, os, sys
-from sysconst import AT_FDCWD, RENAME_NOREPLACE, RENAME_EXCHANGE, RENAME_WHITEOUT
-FLAGS = {"0": 0, "NOREPLACE": RENAME_NOREPLACE, "EXCHANGE": RENAME_EXCHANGE, "WHITEOUT": RENAME_WHITEOUT}
-def renameat2(src, dst, flags="0"):
-    fl = 0
-    for f in flags.split("|"):
-        fl |= FLAGS[f]
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                               ctypes.c_char_p, ctypes.c_uint]
-    if libc.renameat2(AT_FDCWD, os.fsencode(src), AT_FDCWD, os.fsencode(dst), fl):
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-def mode(a, i, default):
-    return int(a[i], 8) if len(a) > i else default
-def do(op, a):
-    if op == "rename": renameat2(*a)
-    elif op == "create": os.close(os.open(a[0], os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode(a, 1, 0o666)))
-    elif op == "mkdir": os.mkdir(a[0], mode(a, 1, 0o777))
-    elif op == "mknod": os.mknod(a[0], int(a[1], 8), os.makedev(int(a[2]), int(a[3])) if len(a) > 2 else 0)
-    elif op == "read": os.close(os.open(a[0], os.O_RDONLY))
-    elif op == "write": os.close(os.open(a[0], os.O_WRONLY))
-    elif op in ("rmdir", "unlink", "stat", "lstat", "link", "symlink"): getattr(os, op)(*a)
-    elif op == "chmod": os.chmod(a[0], int(a[1], 8))
-    elif op == "chown": os.chown(a[0], int(a[1]), int(a[2]))
-    else: sys.exit("sysop: unknown op " + op)
-args = sys.argv[1:]
-while args:
-    n = args.index(";") if ";" in args else len(args)
-    try:
-        do(args[0], args[1:n])
-        print("OK")
-    except OSError as e:
-        print(errno.errorcode.get(e.errno, e.errno))
-    args = args[n + 1:]
-'
 # The C library's constants for the Python helpers (AT_FDCWD, RENAME_*,
 # MS_REMOUNT, FSCONFIG_*, MAP_*...): tests/sysconst.c prints them from the
 # headers as the module `sysconst`, made once into $RESULTS (again when the
@@ -248,12 +263,15 @@ if [ ! "$RESULTS/sysconst.py" -nt "$TESTS_DIR/sysconst.c" ]; then
 		mv -f "$RESULTS/sysconst.py.$$" "$RESULTS/sysconst.py" ||
 		echo "# lib.sh: cannot make $RESULTS/sysconst.py from tests/sysconst.c"
 fi
-export PYTHONPATH=$RESULTS
+# The tests' Python package (tests/ramfstest) and sysconst.
+export PYTHONPATH=$RESULTS:$TESTS_DIR
 
 # An interpreter every uid can run (not a shim in root's home).
 _SYSOP_PYTHON=python3
 [ ! -x /usr/bin/python3 ] || _SYSOP_PYTHON=/usr/bin/python3
-sysop() { "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"; }
+sysop() { "$_SYSOP_PYTHON" -S -m ramfstest.sysop "$@"; }
+# tpy MODULE ARG...: run the package's module MODULE (tests/ramfstest/MODULE.py).
+tpy() { "$_SYSOP_PYTHON" -S -m "ramfstest.$1" "${@:2}"; }
 # Every script's `python3` is that interpreter, without site start-up: the
 # guest's PATH finds a pyenv shim first, which takes seconds to start under
 # TCG and which other uids cannot run. The test programs need only the
@@ -282,7 +300,7 @@ as_user() {
 	shift
 	if [ "$1" = sysop ]; then
 		shift
-		set -- "$_SYSOP_PYTHON" -S -c "$_SYSOP_PY" "$@"
+		set -- "$_SYSOP_PYTHON" -S -m ramfstest.sysop "$@"
 	fi
 	setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
 }

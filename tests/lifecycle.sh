@@ -87,8 +87,7 @@ refcnt_is_zero() {
 	[ "$r" = 0 ]
 }
 
-ktap_print_header
-ktap_set_plan 7
+ktap_begin
 dmesg_mark
 
 expect_ok "mount, use, umount rust_ramfs 1000 times" loop mounts "$RAMFS_NAME" 1000

@@ -137,8 +137,7 @@ unlink_symlink() {
 	cat "$m/s/target-file"
 }
 
-ktap_print_header
-ktap_set_plan 24
+ktap_begin
 
 expect_ok "mount $RAMFS_NAME and ramfs" fs_mount_pair "$m" "$ref"
 

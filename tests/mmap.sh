@@ -279,8 +279,7 @@ same_as_ramfs() {
 	same_output "$(python3 "$PY" "$1" "$R/$1" 2>&1)" "$(python3 "$PY" "$1" "$C/$1" 2>&1)"
 }
 
-ktap_print_header
-ktap_set_plan 15
+ktap_begin
 
 expect_ok "shared mapping: a store is what read(2) returns" check write_then_read "read b'0123456789', size 8192"
 expect_ok "shared mapping: write(2) shows in the mapping" check read_after_write "before b'\\x00\\x00\\x00', after b'ABC'"

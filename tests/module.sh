@@ -151,8 +151,7 @@ reload_and_mount() {
 		[ "$(cat "$MNT/f")" = ok ] && umount "$MNT"
 }
 
-ktap_print_header
-ktap_set_plan 21
+ktap_begin
 
 expect_ok "insmod $(basename "$RAMFS_KO")" fresh_insmod
 expect_ok "/proc/filesystems lists $RAMFS_NAME as nodev" registered

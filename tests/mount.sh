@@ -824,9 +824,7 @@ userns_done() {
 
 # --- the plan ----------------------------------------------------------------
 
-ktap_print_header
-ktap_set_plan $((18 + 3 * ${#GOOD_MODES[@]} + 2 * ${#BAD_OPTS[@]} + 2 * ${#ACCEPTED_OPTS[@]} +
-	${#SOURCE_GAMES[@]} + 5))
+ktap_begin
 
 # 18
 expect_ok "mount -t $RAMFS_NAME with no options" mount_plain

@@ -219,8 +219,7 @@ f 644 dir2/z.txt b'z\\n'
 f 644 new.txt b'new\\n'
 f 644 renamed.txt b'keep\\n'"
 
-ktap_print_header
-ktap_set_plan 16
+ktap_begin
 dmesg_mark
 START_MARK=$_DMESG_MARK
 

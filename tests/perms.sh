@@ -164,8 +164,7 @@ umask_0() {
 	)
 }
 
-ktap_print_header
-ktap_set_plan 21
+ktap_begin
 
 expect_ok "mount $RAMFS_NAME and ramfs, same tree on both" mount_both
 expect_like_ref "the tree's modes and owners (as ramfs)" \

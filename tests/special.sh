@@ -144,8 +144,7 @@ remove_all() {
 		"$m/dgram" "$m/plain" && LC_ALL=C ls -a "$m"
 }
 
-ktap_print_header
-ktap_set_plan 17
+ktap_begin
 
 expect_ok "mount $RAMFS_NAME and ramfs" fs_mount_pair "$m" "$ref"
 

@@ -213,7 +213,7 @@ same_exit_status() {
 	done
 }
 
-ktap_print_header
+ktap_begin
 dmesg_mark
 for fs in "${FILESYSTEMS[@]}"; do
 	more=
@@ -241,7 +241,6 @@ load_status "${FILESYSTEMS[@]}"
 mapfile -t STRESSORS < <(cut -d' ' -f1 "$SCRATCH/$RAMFS_NAME.status" "$SCRATCH/ramfs.status" 2>/dev/null |
 	awk '!seen[$0]++')
 [ ${#STRESSORS[@]} -gt 0 ] || ktap_exit_fail_msg "stress-ng ran no stressor (see $LOGS)"
-ktap_set_plan $((${#STRESSORS[@]} + 2))
 for s in "${STRESSORS[@]}"; do
 	expect_ok "$RAMFS_NAME: stress-ng $s: passes or does what it does on the C ramfs" \
 		like_ramfs "$s"

@@ -215,8 +215,7 @@ time.sleep(30)' "$m" >"$SCRATCH/busy.out" &
 	return "$rc"
 }
 
-ktap_print_header
-ktap_set_plan 15
+ktap_begin
 
 expect_ok "open(dir, O_TMPFILE|O_RDWR): regular, mode 600, nlink 0, empty" check open \
 	"regular True, mode 600, nlink 0, size 0"

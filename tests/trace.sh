@@ -50,8 +50,7 @@ replay() {
 	done <"$TRANSCRIPT"
 }
 
-ktap_print_header
-ktap_set_plan 7
+ktap_begin
 
 dmesg_mark
 log=$(replay trace | number_inodes)

@@ -292,8 +292,7 @@ many_then_umount() {
 	fs_umount "$R" && ! mountpoint -q "$R"
 }
 
-ktap_print_header
-ktap_set_plan 15
+ktap_begin
 
 expect_like_ref "set, get, list, overwrite, remove user.* xattrs (as tmpfs)" \
 	"set user.a: OK

@@ -28,6 +28,8 @@ import time
 
 from sysconst import MADV_POPULATE_READ, MADV_POPULATE_WRITE, MS_REMOUNT
 
+from .libc import check, libc
+
 MIB = 1 << 20
 PAGE = mmap.PAGESIZE
 # The slab an inode costs, the most nr_inodes= lets through per inode: the
@@ -39,23 +41,6 @@ INODE_BYTES = 2048
 # of kmemleak's metadata).
 SLACK = 8 * MIB
 FSTYPES = ("rust_ramfs", "tmpfs")
-
-libc = ctypes.CDLL(None, use_errno=True)
-libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
-libc.mmap.restype = ctypes.c_void_p
-libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-libc.readahead.argtypes = [ctypes.c_int, ctypes.c_long, ctypes.c_size_t]
-libc.readahead.restype = ctypes.c_ssize_t
-
-
-def check(ret):
-    if ret == -1:
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-    return ret
 
 
 def meminfo():
@@ -536,4 +521,5 @@ def main():
         print("# tmpfs: not needed: every case passed on rust_ramfs")
 
 
-main()
+if __name__ == "__main__":
+    main()
