@@ -9,6 +9,8 @@ debug kernel under TCG).
 
 - ``libc``: the C library through ctypes, set up once, and errno helpers.
 - ``sysop``: one system call per line, printing OK or the errno's name.
+- ``forked``: one check run on several file systems, each in a child, in
+  one start-up; an access that may die of a signal.
 - one module per test script that needs more than a few lines of Python.
 
 Only the standard library: the guest runs ``python3 -S``. The C library's
