@@ -205,6 +205,13 @@ fs_umount() {
 	_MOUNTS=("${_MOUNTS[@]}")
 }
 
+# fs_fresh FSTYPE DIR [MOUNT-OPTIONS]: fs_mount on DIR, unmounting first
+# whatever is mounted there.
+fs_fresh() {
+	! mountpoint -q "$2" || fs_umount "$2" || return
+	fs_mount "$@"
+}
+
 # --- namespace (dirs/links/special/perms) helpers ---
 
 # fs_mount_pair DIR REFDIR: rust_ramfs on DIR and, beside it as the

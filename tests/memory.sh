@@ -102,31 +102,12 @@ after() {
 
 overwrite_in_place() { dd if=/dev/zero of="$1" bs=1M count=64 conv=notrunc status=none; }
 
-# A holder process keeps pages in use until its stdin closes:
-#   tmpfile DIR   an O_TMPFILE in DIR with 64 MiB written to it
-#   map FILE      FILE open, and mapped shared and read through
-# It prints "held" once it holds them; at EOF on stdin it reads the mapping
-# again (after a lazy umount it must still see the data: zeros) and prints
+# A holder process (tests/ramfstest/memory.py) keeps pages in use until its
+# stdin closes: `tmpfile DIR`, an O_TMPFILE in DIR with 64 MiB written to it;
+# `map FILE`, FILE open, and mapped shared and read through. It prints
+# "held" once it holds them; at EOF on stdin it reads the mapping again
+# (after a lazy umount it must still see the data: zeros) and prints
 # "intact" before it lets go.
-HOLDPY='import mmap, os, sys
-if sys.argv[1] == "tmpfile":
-    fd = os.open(sys.argv[2], os.O_TMPFILE | os.O_RDWR, 0o600)
-    buf = bytes(1 << 20)
-    for _ in range(64):
-        os.write(fd, buf)
-    m = None
-else:
-    fd = os.open(sys.argv[2], os.O_RDWR)
-    m = mmap.mmap(fd, 0, mmap.MAP_SHARED)
-    m.read()
-print("held", flush=True)
-sys.stdin.read()
-if m is not None:
-    m.seek(0)
-    if m.read().count(0) == len(m):
-        print("intact", flush=True)
-    m.close()
-os.close(fd)'
 HOLD_PID=
 HOLD_BASE=0
 # hold WHAT PATH: start the holder; Unevictable grows by 64 MiB for a
@@ -135,7 +116,7 @@ hold() {
 	local u i
 	take
 	u=$UNEV
-	exec 9> >(exec "$_SYSOP_PYTHON" -S -c "$HOLDPY" "$1" "$2" >"$SCRATCH/hold.out")
+	exec 9> >(exec "$_SYSOP_PYTHON" -S -m ramfstest.memory "$1" "$2" >"$SCRATCH/hold.out")
 	HOLD_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		grep -q held "$SCRATCH/hold.out" 2>/dev/null && break
