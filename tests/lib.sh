@@ -404,6 +404,16 @@ require_tool() {
 	printf -v "$1" '%s' "$path"
 }
 
+# require_suite VAR NAME: what a script that runs the suite NAME needs, or it
+# skips: the module, the tool NAME (its path in VAR) and its configuration
+# tests/NAME.toml (its path in CFG).
+require_suite() {
+	ramfs_require_ko
+	require_tool "$1" "$2"
+	CFG=$TESTS_DIR/$2.toml
+	[ -f "$CFG" ] || skip_all "no $CFG"
+}
+
 # add_run_user NAME [ID]: make user NAME and its group NAME exist for this
 # script only, when missing (uid = gid = the first id from ID, default 1001,
 # that neither uses), with no shell: a user to run commands as (setpriv).
