@@ -194,6 +194,23 @@ static int ns_name_ok(const char *name)
 	return strtoul(name + 1, &end, 10) < NNAMES && !*end;
 }
 
+/*
+ * next_entry(DIR, PATH): readdir(), which tells its end (NULL, errno 0) from
+ * a failure (NULL, errno set). At either, the listing counts as one
+ * operation, which may fail only with ENOENT: getdents64 on a directory
+ * removed meanwhile.
+ */
+static struct dirent *next_entry(DIR *d, const char *path)
+{
+	struct dirent *de;
+
+	errno = 0;
+	de = readdir(d);
+	if (!de)
+		check(errno ? -1 : 0, E(ENOENT), "readdir(%s)", path);
+	return de;
+}
+
 static void ns_readdir(const char *path)
 {
 	DIR *d = opendir(path);
@@ -201,17 +218,11 @@ static void ns_readdir(const char *path)
 
 	if (check(d ? 0 : -1, PATHERR, "opendir(%s)", path) < 0)
 		return;
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de)
-			break;
+	while ((de = next_entry(d, path))) {
 		if (!de->d_ino || !ns_name_ok(de->d_name))
 			report("readdir(%s): entry '%s' ino %lu: no process made it",
 			       path, de->d_name, (unsigned long)de->d_ino);
 	}
-	/* getdents64 on a directory removed meanwhile: ENOENT. */
-	check(errno ? -1 : 0, E(ENOENT), "readdir(%s)", path);
 	closedir(d);
 }
 
@@ -433,11 +444,7 @@ static int rmdir_main(int argc, char **argv)
 			dir = opendir(d);
 			if (check(dir ? 0 : -1, E(ENOENT), "opendir(%s)", d) < 0)
 				continue;
-			for (;;) {
-				errno = 0;
-				de = readdir(dir);
-				if (!de)
-					break;
+			while ((de = next_entry(dir, d))) {
 				if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 					continue;
 				if (de->d_name[0] != 'f' && de->d_name[0] != 's')
@@ -450,7 +457,6 @@ static int rmdir_main(int argc, char **argv)
 					check(unlinkat(dirfd(dir), de->d_name, AT_REMOVEDIR),
 					      E(ENOENT), "rmdir(%s/%s)", d, de->d_name);
 			}
-			check(errno ? -1 : 0, E(ENOENT), "readdir(%s)", d);
 			closedir(dir);
 			check(rmdir(d), E(ENOENT) | E(ENOTEMPTY), "rmdir(%s)", d);
 		}

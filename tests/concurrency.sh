@@ -61,21 +61,13 @@ run_load() {
 		return 1
 	fi
 	for ((i = 0; i < NS_PROCS; i++)); do
-		names+=("ns-$i")
-		run_bounded "$WORKER_LIMIT" "$LOGS/$fs-ns-$i.log" "$BIN" ns "$mnt/ns" "$SECS" "$i" &
-		pids+=($!)
+		start_worker "ns-$i" ns "$mnt/ns" "$SECS" "$i"
 	done
 	for i in "${!DATA_ROLES[@]}"; do
-		names+=("data-$i")
-		run_bounded "$WORKER_LIMIT" "$LOGS/$fs-data-$i.log" \
-			"$BIN" data "$mnt/data/file" "$SECS" "${DATA_ROLES[i]}" "$i" &
-		pids+=($!)
+		start_worker "data-$i" data "$mnt/data/file" "$SECS" "${DATA_ROLES[i]}" "$i"
 	done
 	for i in "${!RMDIR_ROLES[@]}"; do
-		names+=("rmdir-$i")
-		run_bounded "$WORKER_LIMIT" "$LOGS/$fs-rmdir-$i.log" \
-			"$BIN" rmdir "$mnt/rmdir" "$SECS" "${RMDIR_ROLES[i]}" "$i" &
-		pids+=($!)
+		start_worker "rmdir-$i" rmdir "$mnt/rmdir" "$SECS" "${RMDIR_ROLES[i]}" "$i"
 	done
 	for i in "${!pids[@]}"; do
 		rc=0
@@ -85,6 +77,17 @@ run_load() {
 	echo "# $fs: ${#pids[@]} processes for $SECS s, done after $((SECONDS - start)) s"
 	echo "# stress: concurrency $fs ops=$(role_sums "$fs" | sed -n 's/^total //p') seconds=$SECS" \
 		"processes=${#pids[@]}"
+}
+
+# start_worker NAME ARG...: in run_load, start `$BIN ARG...` in the
+# background, bounded in time, its output in $LOGS/$fs-NAME.log; its pid and
+# NAME go to run_load's pids and names.
+start_worker() {
+	local name=$1
+	shift
+	names+=("$name")
+	run_bounded "$WORKER_LIMIT" "$LOGS/$fs-$name.log" "$BIN" "$@" &
+	pids+=($!)
 }
 
 # role_sums FS: from the workers' summary lines ("role=R ops=N ok=K

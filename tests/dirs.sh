@@ -12,12 +12,8 @@ set -uo pipefail
 
 ramfs_require_ko
 
-# python3 itself, not a shim in root's home (slow, and not for other users).
-PY=$_SYSOP_PYTHON
 m=$SCRATCH/rust
 ref=$SCRATCH/ramfs
-
-
 
 # inum PATH: inode number.
 inum() { stat -c %i "$1"; }
@@ -182,43 +178,10 @@ create_256() { sysop create "$1/$N256"; }
 mkdir_256() { sysop mkdir "$1/$N256"; }
 stat_256() { sysop stat "$1/$N256"; }
 
-many_create() {
-	"$PY" - "$m/many" <<'EOF'
-import os, sys
-d = sys.argv[1]
-os.mkdir(d)
-for i in range(10000):
-    os.close(os.open(f"{d}/file-{i:05d}", os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-EOF
-}
-
-# All 10 000 names listed exactly once, by ls (getdents in several calls) and
-# by python's os.scandir, with 10 000 distinct inode numbers.
-many_listed() {
-	"$PY" - "$m/many" <<'EOF'
-import os, subprocess, sys
-d = sys.argv[1]
-want = [f"file-{i:05d}" for i in range(10000)]
-ls = subprocess.run(["ls", "-a", "-f", d], capture_output=True, text=True,
-                    check=True).stdout.split("\n")[:-1]
-ents = list(os.scandir(d))
-names = [e.name for e in ents]
-inos = {e.inode() for e in ents}
-print("ls:", len(ls), "entries,", "exact" if sorted(ls) == sorted(want + [".", ".."]) else "WRONG")
-print("scandir:", len(names), "entries,", "exact" if sorted(names) == want else "WRONG")
-print("inodes:", len(inos), "distinct")
-EOF
-}
-
-many_remove() {
-	"$PY" - "$m/many" <<'EOF'
-import os, sys
-d = sys.argv[1]
-for i in range(10000):
-    os.unlink(f"{d}/file-{i:05d}")
-print(sorted(os.listdir(d)), os.stat(d).st_nlink)
-EOF
-}
+# A directory of 10 000 files (tests/ramfstest/namespace.py): made; listed
+# exactly once each, by ls (getdents in several calls) and by os.scandir,
+# with distinct inode numbers; removed.
+many() { tpy namespace "many-$1" "$m/many"; }
 
 ktap_begin
 
@@ -322,11 +285,11 @@ expect_output "lookup under a missing directory fails ENOENT" ENOENT \
 	sysop stat "$m/missing/x"
 
 # a big directory
-expect_ok "create 10 000 files in one directory" many_create
+expect_ok "create 10 000 files in one directory" many create
 expect_output "all 10 000 listed exactly once, with distinct inodes" \
 	$'ls: 10002 entries, exact\nscandir: 10000 entries, exact\ninodes: 10000 distinct' \
-	many_listed
-expect_output "all 10 000 removed: empty, nlink 2" "[] 2" many_remove
+	many listed
+expect_output "all 10 000 removed: empty, nlink 2" "[] 2" many remove
 expect_ok "the emptied directory can be removed" rmdir "$m/many"
 
 ktap_finished

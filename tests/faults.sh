@@ -24,94 +24,6 @@ DBG=/sys/kernel/debug
 [ -d "$DBG/failslab" ] && [ -d "$DBG/fail_page_alloc" ] ||
 	skip_all "no failslab/fail_page_alloc in debugfs (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC: the debug kernel)"
 
-# One process, driven by its arguments: ROUNDS rounds of each operation in
-# DIR with the faults on for itself only, then (faults off) a check that
-# every byte it was told it wrote reads back. Prints one line per operation:
-# "OP ok=N ENOMEM=N ENOSPC=N short=N" and "unexpected: ..." lines.
-FAULTPY='import collections, ctypes, errno, mmap, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-dir, spare, fstype, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-ALLOWED = {errno.ENOMEM, errno.ENOSPC}
-stats = collections.defaultdict(collections.Counter)
-unexpected = []
-written = {}
-mif = os.open("/proc/self/make-it-fail", os.O_WRONLY)
-def faults(on):
-    os.lseek(mif, 0, os.SEEK_SET)
-    os.write(mif, b"1" if on else b"0")
-def syscall_ok(ret, what):
-    if ret != 0:
-        e = ctypes.get_errno()
-        raise OSError(e, what)
-PATTERN = bytes(range(256)) * 256  # 64 KiB
-def op_create(i):
-    os.close(os.open("%s/c%d" % (dir, i), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-def op_mkdir(i):
-    os.mkdir("%s/d%d" % (dir, i))
-def op_symlink(i):
-    os.symlink("t" * 200 + str(i), "%s/s%d" % (dir, i))
-def op_write(i):
-    path = "%s/w%d" % (dir, i)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
-    try:
-        n = os.write(fd, PATTERN)
-        written[path] = n
-        if n < len(PATTERN):
-            stats["write"]["short"] += 1
-    finally:
-        os.close(fd)
-def op_mmap(i):
-    path = "%s/m%d" % (dir, i)
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        os.ftruncate(fd, len(PATTERN))
-        written[path] = 0  # exists with this size, zeros unless the mapping wrote
-        with mmap.mmap(fd, len(PATTERN), mmap.MAP_SHARED) as m:
-            m[:] = PATTERN
-        written[path] = len(PATTERN)
-    finally:
-        os.close(fd)
-def op_mount(i):
-    syscall_ok(libc.mount(fstype.encode(), spare.encode(), fstype.encode(), 0, b"mode=0700"), "mount")
-    try:
-        os.close(os.open(spare + "/f", os.O_CREAT | os.O_WRONLY, 0o600))
-    finally:
-        faults(False)
-        syscall_ok(libc.umount2(spare.encode(), 0), "umount")
-OPS = [("create", op_create), ("mkdir", op_mkdir), ("symlink", op_symlink),
-       ("write", op_write), ("mmap", op_mmap), ("mount", op_mount)]
-for i in range(rounds):
-    for name, fn in OPS:
-        faults(True)
-        try:
-            fn(i)
-            stats[name]["ok"] += 1
-        except OSError as e:
-            if e.errno in ALLOWED:
-                stats[name][errno.errorcode[e.errno]] += 1
-            else:
-                unexpected.append("%s %d: %s" % (name, i, e))
-        except MemoryError:
-            stats[name]["python MemoryError"] += 1
-        finally:
-            faults(False)
-# Faults off: what was written is there. A write reported n bytes: the file
-# holds exactly those; an mmap round that returned wrote the whole pattern.
-bad = 0
-for path, n in written.items():
-    with open(path, "rb") as f:
-        data = f.read()
-    want = PATTERN[:n] if path.rsplit("/", 1)[1].startswith("w") else (PATTERN if n else bytes(len(PATTERN)))
-    if data != want:
-        bad += 1
-        unexpected.append("%s: %d bytes read back differ from what was written (%d)" % (path, len(data), n))
-for name, _ in OPS:
-    print(name, " ".join("%s=%d" % kv for kv in sorted(stats[name].items())))
-for u in unexpected[:30]:
-    print("unexpected:", u)
-print("checked %d files, %d differ" % (len(written), bad))
-sys.exit(1 if unexpected else 0)'
-
 # knobs FAULT PROBABILITY: FAULT (failslab or fail_page_alloc) fails
 # PROBABILITY % of the allocations of tasks that ask for it, sleeping ones
 # too (the default spares them), quietly (no stack dump per failure). The
@@ -147,7 +59,10 @@ rounds() {
 		knobs "$1" "$2" || return
 		shift 2
 	done
-	out=$(/usr/bin/python3 -S -c "$FAULTPY" "$SCRATCH/$tag" "$SCRATCH/$tag.spare" "$fs" "$ROUNDS" 2>&1) || rc=$?
+	# One process does the rounds with the faults on for itself only, then
+	# checks what it wrote (tests/ramfstest/faults.py): "OP ok=N ENOMEM=N
+	# ENOSPC=N short=N" lines and "unexpected: ..." ones.
+	out=$(tpy faults "$SCRATCH/$tag" "$SCRATCH/$tag.spare" "$fs" "$ROUNDS" 2>&1) || rc=$?
 	faults_off
 	echo "$out"
 	# The faults hit: some operations failed, else this proved nothing.

@@ -16,10 +16,7 @@ set -uo pipefail
 export LC_ALL=C
 . "$(dirname "$0")/lib.sh"
 
-ramfs_require_ko
-require_tool FSX fsx
-CFG=$TESTS_DIR/fsx.toml
-[ -f "$CFG" ] || skip_all "no $CFG"
+require_suite FSX fsx
 
 SEEDS=(7 42 1234)
 REF_SEED=${SEEDS[0]}

@@ -276,9 +276,14 @@ export PYTHONPATH=$RESULTS:$TESTS_DIR
 # An interpreter every uid can run (not a shim in root's home).
 _SYSOP_PYTHON=python3
 [ ! -x /usr/bin/python3 ] || _SYSOP_PYTHON=/usr/bin/python3
-sysop() { "$_SYSOP_PYTHON" -S -m ramfstest.sysop "$@"; }
-# tpy MODULE ARG...: run the package's module MODULE (tests/ramfstest/MODULE.py).
-tpy() { "$_SYSOP_PYTHON" -S -m "ramfstest.$1" "${@:2}"; }
+# The package's modules start through an import in `-c`, not through `-m`,
+# whose runpy (importlib.util, contextlib...) costs a quarter of a second a
+# start on the debug kernel under TCG.
+_PY_SYSOP='import sys; from ramfstest.sysop import main; main(sys.argv[1:])'
+sysop() { "$_SYSOP_PYTHON" -S -c "$_PY_SYSOP" "$@"; }
+# tpy MODULE ARG...: run the main() of the package's module MODULE
+# (tests/ramfstest/MODULE.py), which reads its arguments from sys.argv.
+tpy() { "$_SYSOP_PYTHON" -S -c "from ramfstest.$1 import main; main()" "${@:2}"; }
 # Every script's `python3` is that interpreter, without site start-up: the
 # guest's PATH finds a pyenv shim first, which takes seconds to start under
 # TCG and which other uids cannot run. The test programs need only the
@@ -307,7 +312,7 @@ as_user() {
 	shift
 	if [ "$1" = sysop ]; then
 		shift
-		set -- "$_SYSOP_PYTHON" -S -m ramfstest.sysop "$@"
+		set -- "$_SYSOP_PYTHON" -S -c "$_PY_SYSOP" "$@"
 	fi
 	setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
 }
@@ -409,6 +414,16 @@ require_tool() {
 	local path
 	path=$(suite_tool "$2") || skip_all "$2 is not installed (scripts/setup.sh installs it)"
 	printf -v "$1" '%s' "$path"
+}
+
+# require_suite VAR NAME: what a script that runs the suite NAME needs, or it
+# skips: the module, the tool NAME (its path in VAR) and its configuration
+# tests/NAME.toml (its path in CFG).
+require_suite() {
+	ramfs_require_ko
+	require_tool "$1" "$2"
+	CFG=$TESTS_DIR/$2.toml
+	[ -f "$CFG" ] || skip_all "no $CFG"
 }
 
 # add_run_user NAME [ID]: make user NAME and its group NAME exist for this

@@ -6,7 +6,7 @@
 # no mount, no kernel warning. (Leaks are kmemleak's job: the runner scans for
 # them once every script has run, tests/run-guest.sh.)
 # The loops are system calls from one python process (mount(2), umount2(2),
-# init_module(2), delete_module(2), through the C library's wrappers): exec'ing
+# init_module(2), delete_module(2): tests/ramfstest/lifecycle.py): exec'ing
 # mount(8) 2000 times would take most of an hour under TCG on the debug kernel.
 # exclusive
 # timeout=300
@@ -21,56 +21,12 @@ mkdir -p "$MNT"
 # Unmounted on exit should a round fail half-way.
 _MOUNTS+=("$MNT")
 
-LOOPPY='import ctypes, errno, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
-def check(ret, what):
-    if ret != 0:
-        e = ctypes.get_errno()
-        raise OSError(e, "%s: %s" % (what, os.strerror(e)))
-def mount(fstype, target, opts):
-    check(libc.mount(b"none", target.encode(), fstype.encode(), 0, opts.encode()), "mount")
-def umount(target):
-    check(libc.umount2(target.encode(), 0), "umount")
-def use(target, i):
-    # A file, a directory, a symlink; data written and read back.
-    p = os.path.join(target, "f")
-    with open(p, "wb") as f:
-        f.write(b"round %d\n" % i * 512)
-    os.mkdir(os.path.join(target, "d"))
-    os.symlink("../f", os.path.join(target, "d", "l"))
-    with open(os.path.join(target, "d", "l"), "rb") as f:
-        if f.read() != b"round %d\n" % i * 512:
-            raise RuntimeError("round %d: data read back differs" % i)
-mode, fstype, target, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-if mode == "modules":
-    with open(sys.argv[5], "rb") as f:
-        image = f.read()
-start = time.monotonic()
-done = 0
-try:
-    for i in range(rounds):
-        if mode == "modules":
-            check(libc.init_module(image, ctypes.c_ulong(len(image)), b""), "init_module")
-        mount(fstype, target, "mode=0755")
-        try:
-            use(target, i)
-        finally:
-            umount(target)
-        if mode == "modules":
-            check(libc.delete_module(fstype.encode(), os.O_NONBLOCK), "delete_module")
-            if os.path.exists("/sys/module/" + fstype):
-                raise RuntimeError("round %d: module still loaded after delete_module" % i)
-        done += 1
-except Exception as e:
-    print("round %d failed: %s" % (done, e))
-print("rounds=%d of %d seconds=%.1f" % (done, rounds, time.monotonic() - start))
-sys.exit(0 if done == rounds else 1)'
-
 # loop MODE FSTYPE ROUNDS: mount/umount (MODE mounts) or insmod/mount/umount/
-# rmmod (MODE modules) ROUNDS times; pass when every round worked.
+# rmmod (MODE modules) ROUNDS times (tests/ramfstest/lifecycle.py); pass
+# when every round worked.
 loop() {
 	local out rc=0
-	out=$(/usr/bin/python3 -S -c "$LOOPPY" "$1" "$2" "$MNT" "$3" "$RAMFS_KO" 2>&1) || rc=$?
+	out=$(tpy lifecycle "$1" "$2" "$MNT" "$3" "$RAMFS_KO" 2>&1) || rc=$?
 	echo "$out"
 	echo "# stress: lifecycle $1 $2 $(tail -n 1 <<<"$out")" >>"$SCRATCH/stress"
 	if grep -q " $MNT " /proc/mounts; then

@@ -9,12 +9,8 @@ set -uo pipefail
 
 ramfs_require_ko
 
-# python3 itself, not a shim in root's home.
-PY=$_SYSOP_PYTHON
 m=$SCRATCH/rust
 ref=$SCRATCH/ramfs
-
-
 
 # --- hard links -------------------------------------------------------------
 
@@ -74,33 +70,12 @@ symlink_info() {
 	stat -c '%s %A %F %h' "$1/s/link"
 }
 
-# long_target DIR LEN: make a symlink whose target is LEN bytes ("a/" over
-# and over, then "b"s), and check what readlink and lstat give back.
-long_target() {
-	"$PY" -S - "$1" "$2" <<'EOF'
-import errno, os, sys
-d, n = sys.argv[1], int(sys.argv[2])
-t = ("a/" * n)[:n - 1] + "b"
-try:
-    os.symlink(t, f"{d}/long{n}")
-except OSError as e:
-    print(errno.errorcode[e.errno], os.path.lexists(f"{d}/long{n}"))
-    sys.exit()
-r = os.readlink(f"{d}/long{n}")
-print("OK", len(r), "exact" if r == t else "DIFFERENT", os.lstat(f"{d}/long{n}").st_size)
-EOF
-}
+# long_target DIR LEN: a symlink whose target is LEN bytes: what readlink
+# and lstat give back (tests/ramfstest/namespace.py).
+long_target() { tpy namespace long-target "$@"; }
 
 # A target with spaces, a newline, a tab and non-ASCII bytes comes back as is.
-odd_target() {
-	"$PY" -S - "$m" <<'EOF'
-import os, sys
-d = sys.argv[1]
-t = b"with space\nnew line\ttab \xff\xfe ../.. //x"
-os.symlink(t, f"{d}/odd".encode())
-print("exact" if os.readlink(f"{d}/odd".encode()) == t else "DIFFERENT")
-EOF
-}
+odd_target() { tpy namespace odd-target "$m"; }
 
 follow() {
 	printf 'through the link\n' >"$m/s/target-file" && cat "$m/s/link"

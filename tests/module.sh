@@ -49,19 +49,9 @@ works() {
 MNT=$SCRATCH/pin
 mkdir -p "$MNT"
 
-# python: mount(2) and delete_module(2) through the C library, errno by name.
-# mount FSTYPE TARGET | delete_module NAME
-SYSCALL_PY='
-import ctypes, errno, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-cmd, a = sys.argv[1], [x.encode() for x in sys.argv[2:]]
-if cmd == "mount":
-    rc = libc.mount(b"none", a[1], a[0], ctypes.c_ulong(0), None)
-else:
-    rc = libc.delete_module(a[0], os.O_NONBLOCK)
-print(cmd + ": " + ("OK" if rc == 0 else "errno=" + errno.errorcode[ctypes.get_errno()]))
-'
-syscall() { "$_SYSOP_PYTHON" -S -c "$SYSCALL_PY" "$@"; }
+# syscall mount FSTYPE TARGET | delete_module NAME: the system call itself,
+# "CALL: OK" or "CALL: errno=NAME" (tests/ramfstest/module.py).
+syscall() { tpy module "$@"; }
 
 refcnt_is() {
 	local n

@@ -26,50 +26,9 @@ fs_mount tmpfs "$T" || skip_all "cannot mount tmpfs"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
 grep -qw overlay /proc/filesystems || skip_all "no overlayfs in this kernel"
 
-# tree DIR: every entry under DIR, sorted, one a line: type, permissions,
-# path; a regular file's contents, a device's numbers, a symlink's target;
-# the xattrs (trusted.overlay.* too: as root), values shown as bytes, those
-# that differ from mount to mount (a uuid, a file handle) by their length.
-PY=$SCRATCH/tree.py
-cat >"$PY" <<'EOF'
-import os, stat, sys
-
-top = sys.argv[1]
-skip = sys.argv[2:]
-
-
-def xattrs(p):
-    out = []
-    for n in sorted(os.listxattr(p, follow_symlinks=False)):
-        v = os.getxattr(p, n, follow_symlinks=False)
-        if n.endswith((".uuid", ".origin", ".upper", ".redirect")) and len(v) > 8:
-            out.append(f"{n}=<{len(v)} bytes>")
-        else:
-            out.append(f"{n}={v!r}")
-    return " [" + " ".join(out) + "]" if out else ""
-
-
-entries = []
-for root, dirs, files in os.walk(top):
-    dirs[:] = [d for d in dirs if os.path.relpath(os.path.join(root, d), top) not in skip]
-    for n in dirs + files:
-        entries.append(os.path.relpath(os.path.join(root, n), top))
-for rel in sorted(entries):
-    p = os.path.join(top, rel)
-    st = os.lstat(p)
-    m = st.st_mode
-    t = stat.filemode(m)[0].replace("-", "f")
-    line = f"{t} {stat.S_IMODE(m):03o} {rel}"
-    if stat.S_ISREG(m):
-        with open(p, "rb") as f:
-            line += f" {f.read()!r}"
-    elif stat.S_ISCHR(m) or stat.S_ISBLK(m):
-        line += f" {os.major(st.st_rdev)}:{os.minor(st.st_rdev)}"
-    elif stat.S_ISLNK(m):
-        line += " -> " + os.readlink(p)
-    print(line + xattrs(p))
-EOF
-tree() { python3 "$PY" "$@"; }
+# tree DIR: every entry under DIR as text, sorted: type, permissions, path,
+# contents, xattrs (tests/ramfstest/overlay.py).
+tree() { tpy overlay "$1"; }
 
 # --- RENAME_WHITEOUT ----------------------------------------------------------
 

@@ -15,10 +15,7 @@ set -uo pipefail
 export LC_ALL=C
 . "$(dirname "$0")/lib.sh"
 
-ramfs_require_ko
-require_tool PJDFSTEST pjdfstest
-CFG=$TESTS_DIR/pjdfstest.toml
-[ -f "$CFG" ] || skip_all "no $CFG"
+require_suite PJDFSTEST pjdfstest
 add_run_user tests || skip_all "cannot add a tests user and group for the run"
 # The users the cases switch to must reach the mounts in $SCRATCH (mktemp -d
 # makes it 0700): else every case that acts as them fails with EACCES.

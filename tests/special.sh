@@ -10,12 +10,11 @@ set -uo pipefail
 
 ramfs_require_ko
 
-# python3 itself, not a shim in root's home.
-PY=$_SYSOP_PYTHON
 m=$SCRATCH/rust
 ref=$SCRATCH/ramfs
 umask 022
-
+# What the shell cannot do (sockets, non-blocking opens) is done by
+# tests/ramfstest/namespace.py: `tpy namespace OP ARG...`.
 
 # node_info PATH: type, mode, size, link count and (for devices) major:minor.
 node_info() { stat -c '%F %A %s %h %Hr:%Lr' "$1"; }
@@ -42,20 +41,7 @@ fifo_data() {
 
 # Opening a FIFO for reading without a writer, non-blocking, works and reads
 # EOF; opening it for writing without a reader fails ENXIO (the pipe code).
-fifo_nonblock() {
-	"$PY" -S - "$m/fifo" <<'EOF'
-import errno, os, sys
-f = sys.argv[1]
-r = os.open(f, os.O_RDONLY | os.O_NONBLOCK)
-print("read:", os.read(r, 10))
-os.close(r)
-try:
-    os.open(f, os.O_WRONLY | os.O_NONBLOCK)
-    print("write open: OK")
-except OSError as e:
-    print("write open:", errno.errorcode[e.errno])
-EOF
-}
+fifo_nonblock() { tpy namespace fifo-nonblock "$m/fifo"; }
 
 # --- device nodes ----------------------------------------------------------
 
@@ -71,73 +57,21 @@ like_null() {
 }
 
 # The node works like /dev/zero: reads give zeros, writes succeed.
-like_zero() {
-	"$PY" -S - "$m/zero" <<'EOF'
-import os, sys
-with open(sys.argv[1], "rb") as f:
-    d = f.read(65536)
-print(len(d), "bytes read,", d.count(0), "zeros")
-with open(sys.argv[1], "wb") as f:
-    print(f.write(b"x" * 4096), "bytes written")
-EOF
-}
+like_zero() { tpy namespace like-zero "$m/zero"; }
 
 chmod_node() { chmod 0600 "$1/null" && chown 65534:65534 "$1/null" && stat -c '%A %u:%g' "$1/null"; }
 
 # --- unix sockets ----------------------------------------------------------
 
 socket_talk() {
-	"$PY" -S - "$1/sock" <<'EOF'
-import socket, sys
-p = sys.argv[1]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-srv.bind(p)
-srv.listen(1)
-cli = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-cli.connect(p)
-conn, _ = srv.accept()
-cli.sendall(b"ping\0\xff")
-print("server got", conn.recv(100))
-conn.sendall(b"pong")
-print("client got", cli.recv(100))
-for s in (cli, conn, srv):
-    s.close()
-EOF
+	tpy namespace socket-talk "$1/sock"
 	node_info "$1/sock"
 }
-
-socket_dgram() {
-	"$PY" -S - "$m/dgram" <<'EOF'
-import socket, sys
-p = sys.argv[1]
-srv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-srv.bind(p)
-cli = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-cli.sendto(b"datagram", p)
-print(srv.recv(100))
-EOF
-}
+socket_dgram() { tpy namespace socket-dgram "$m/dgram"; }
 
 # bind() onto an existing name fails EADDRINUSE; connect() to a name that is
 # not a socket fails ECONNREFUSED, to a missing one ENOENT.
-socket_errors() {
-	touch "$m/plain" || return
-	"$PY" -S - "$m" <<'EOF'
-import errno, socket, sys
-d = sys.argv[1]
-def try_(what, f, p):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        getattr(s, f)(p)
-        print(what, "OK")
-    except OSError as e:
-        print(what, errno.errorcode[e.errno])
-try_("bind on socket:", "bind", d + "/sock")
-try_("bind on file:", "bind", d + "/plain")
-try_("connect to file:", "connect", d + "/plain")
-try_("connect to missing:", "connect", d + "/missing")
-EOF
-}
+socket_errors() { touch "$m/plain" && tpy namespace socket-errors "$m"; }
 
 remove_all() {
 	rm "$m/fifo" "$m/fifo600" "$m/null" "$m/zero" "$m/blk" "$m/big" "$m/sock" \
