@@ -41,6 +41,12 @@ pub(crate) trait FileSystem:
     const INODE_CACHE_NAME: &'static CStr;
     /// Whether a user namespace's root may mount it (`FS_USERNS_MOUNT`).
     const USERNS_MOUNT: bool;
+    /// Whether its inodes have POSIX ACLs (`SB_POSIXACL`), kept by the layer
+    /// in the VFS's cache (see `acl.rs`).
+    const POSIX_ACL: bool;
+    /// Whether its mounts may be idmapped (`FS_ALLOW_IDMAP`): the filesystem
+    /// passes each call's [`Idmap`](super::Idmap) on wherever ids are set.
+    const ALLOW_IDMAP: bool;
     /// The number `statfs()` reports as the type (`f_type`).
     const MAGIC: c_ulong;
     /// The mount options: the index of each in this slice is what
@@ -149,11 +155,15 @@ impl<T: FileSystem> Registration<T> {
         self.inode_cache.store(cache, Ordering::Release);
         let fs_type = bindings::file_system_type {
             name: T::NAME.as_char_ptr(),
-            fs_flags: if T::USERNS_MOUNT {
+            fs_flags: (if T::USERNS_MOUNT {
                 bindings::FS_USERNS_MOUNT as c_int
             } else {
                 0
-            },
+            }) | (if T::ALLOW_IDMAP {
+                bindings::FS_ALLOW_IDMAP as c_int
+            } else {
+                0
+            }),
             init_fs_context: Some(context::init_fs_context::<T>),
             parameters: self.params.as_ptr().cast(),
             kill_sb: Some(kill_sb::<T>),
@@ -288,6 +298,9 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
             // setuid/setgid clears the mark (as tmpfs and every block
             // filesystem do).
             (*sb).s_flags |= bindings::SB_NOSEC;
+            if T::POSIX_ACL {
+                (*sb).s_flags |= bindings::SB_POSIXACL;
+            }
             if T::HAS_GET {
                 (*sb).s_xattr = xattr::handlers::<T>().cast();
             }

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! POSIX ACLs (`getfacl`, `setfacl`), kept in the VFS's own cache.
+//!
+//! An inode's ACLs live in `i_acl` (its access ACL) and `i_default_acl` (the
+//! default ACL a directory hands to what is made in it), where the VFS looks
+//! first. A RAM filesystem keeps them nowhere else, so each is set when the
+//! inode is made (empty, or inherited) and never "not cached"; the VFS
+//! reads them from there (`getxattr("system.posix_acl_access")`) and frees
+//! them with the inode. This is what libfs's `simple_acl_create()` and
+//! `simple_set_acl()` do for tmpfs; 6.12 does not export them to modules,
+//! so here they are, built from the pieces it does export.
+//!
+//! With ACLs on, the VFS no longer applies the umask when a file is made:
+//! `posix_acl_create()` does, unless a default ACL replaces it. So every
+//! new inode goes through [`init`] (by [`NewInode::init_owner`]).
+//!
+//! [`NewInode::init_owner`]: super::NewInode::init_owner
+
+use super::{
+    bindings,
+    inode::{InodeView, LockedInode},
+    FileSystem,
+};
+use kernel::{error::to_result, ffi::c_int, prelude::*};
+
+/// Sets up the ACLs of a new inode of type and permissions `*mode`: those
+/// `dir`'s default ACL gives it (`posix_acl_create()`, which also applies
+/// the umask, or the default ACL's mask, to `*mode`), or none.
+///
+/// # Safety
+///
+/// `inode` must be a new inode nobody else sees yet, `mode` its `i_mode`,
+/// and `dir` a live directory or null (a root: no ACLs).
+pub(super) unsafe fn init(
+    dir: *const bindings::inode,
+    inode: *mut bindings::inode,
+    mode: *mut bindings::umode_t,
+) -> Result {
+    let (mut default_acl, mut acl) = (core::ptr::null_mut(), core::ptr::null_mut());
+    if !dir.is_null() {
+        // SAFETY: `dir` is live; `posix_acl_create()` reads its default ACL
+        // and returns new references (or null) in the two pointers.
+        to_result(unsafe {
+            bindings::posix_acl_create(dir.cast_mut(), mode, &mut default_acl, &mut acl)
+        })?;
+    }
+    // SAFETY: Nobody else sees the inode: its cache slots (`ACL_NOT_CACHED`
+    // until now) take over the references `posix_acl_create()` returned.
+    unsafe {
+        (*inode).i_default_acl = default_acl;
+        (*inode).i_acl = acl;
+    }
+    Ok(())
+}
+
+/// # Safety
+///
+/// Called by the VFS as `inode_operations::set_acl` (`setfacl`,
+/// `setxattr("system.posix_acl_*")`, and `posix_acl_chmod()`): `dentry` is a
+/// live, positive dentry of `T` whose inode's `i_rwsem` is held, `acl` a
+/// valid ACL (or null: remove it) that the caller keeps its reference on.
+pub(super) unsafe extern "C" fn set_acl<T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    mut acl: *mut bindings::posix_acl,
+    kind: c_int,
+) -> c_int {
+    // SAFETY: The dentry is positive and its inode locked for the call.
+    let inode = unsafe { LockedInode::<T>::from_raw((*dentry).d_inode) };
+    let raw = inode.raw();
+    if kind == bindings::ACL_TYPE_ACCESS as c_int {
+        // An access ACL that says no more than the permission bits is
+        // dropped and the bits set from it; else the bits follow its mask.
+        // SAFETY: The inode is live and locked; `posix_acl_update_mode()`
+        // updates `i_mode`'s copy and may set `acl` to null, and clears
+        // the set-group-ID bit where POSIX asks.
+        let err = unsafe {
+            let mut mode = (*raw).i_mode;
+            let err = bindings::posix_acl_update_mode(idmap, raw, &mut mode, &mut acl);
+            if err == 0 {
+                (*raw).i_mode = mode;
+            }
+            err
+        };
+        if err != 0 {
+            return err;
+        }
+    }
+    inode.touch_ctime();
+    // SAFETY: The inode is live; `set_cached_acl()` takes its own reference
+    // on `acl` (or caches "none" for null) under the inode's lock.
+    unsafe { bindings::set_cached_acl(raw, kind, acl) };
+    0
+}
+
+/// After `chmod`: rewrites the access ACL's permission entries to the new
+/// mode (`posix_acl_chmod()`, which calls `set_acl`).
+///
+/// # Safety
+///
+/// `dentry` must be a live, positive dentry of `T` whose inode's `i_rwsem`
+/// is held, and `idmap` the call's live idmap.
+pub(super) unsafe fn chmod(idmap: *mut bindings::mnt_idmap, dentry: *mut bindings::dentry) -> Result {
+    // SAFETY: See above.
+    to_result(unsafe { bindings::posix_acl_chmod(idmap, dentry, (*(*dentry).d_inode).i_mode) })
+}
+
+/// The names `listxattr()` shows for the ACLs `inode` has, each followed by
+/// a NUL, copied to the front of `buffer` (when it is not empty); returns
+/// their length, or ERANGE when `buffer` is too short.
+///
+/// # Safety
+///
+/// `inode` must be live.
+pub(super) unsafe fn list_names(inode: *mut bindings::inode, buffer: &mut [u8]) -> Result<usize> {
+    let mut len = 0;
+    for (slot, name) in [
+        // SAFETY: The inode is live; only whether an ACL is there is read.
+        (unsafe { (*inode).i_acl }, bindings::XATTR_POSIX_ACL_ACCESS.as_slice()),
+        // SAFETY: As above.
+        (unsafe { (*inode).i_default_acl }, bindings::XATTR_POSIX_ACL_DEFAULT.as_slice()),
+    ] {
+        // `ACL_NOT_CACHED` never stays in a slot after `init`; "none" is null.
+        if slot.is_null() {
+            continue;
+        }
+        let prefix = bindings::XATTR_SYSTEM_PREFIX.as_slice();
+        // Without the prefix's NUL; the name's ends the entry.
+        let prefix = prefix.get(..prefix.len() - 1).unwrap_or(prefix);
+        let size = prefix.len() + name.len();
+        if !buffer.is_empty() {
+            let entry = buffer.get_mut(len..len + size).ok_or(ERANGE)?;
+            for (to, from) in entry.iter_mut().zip(prefix.iter().chain(name)) {
+                *to = *from;
+            }
+        }
+        len += size;
+    }
+    Ok(len)
+}
