@@ -10,8 +10,8 @@
  * headers of the kernel we build against.
  */
 
-#include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/mm.h>

@@ -184,8 +184,7 @@ impl DirOperations for RamFs {
             perms(mode)
         );
         let result = (|| {
-            let mut inode =
-                inode::new_inode(dir.super_block(), Some(dir), file.idmap(), mode, 0)?;
+            let mut inode = inode::new_inode(dir.super_block(), Some(dir), file.idmap(), mode, 0)?;
             inode.init_security(dir, file.qstr())?;
             let ino = inode.ino();
             file.open(inode)?;

@@ -44,7 +44,7 @@ use crate::{
     space::Reservation,
     trace::{trace, Ret, RetNum},
     vfs::{
-        bindings, sys, FallocateRequest, FileOperations, InodeView, LockedInode, PageFault,
+        bindings, errno, sys, FallocateRequest, FileOperations, InodeView, LockedInode, PageFault,
         ReadRequest, SetattrRequest, VmFault, WriteBegin,
     },
     RamFs,
@@ -311,10 +311,14 @@ fn fallocate(request: FallocateRequest<'_, RamFs>) -> Result {
     let mode = request.mode();
     let (offset, len) = request.range();
     let result = if mode & !(bindings::FALLOC_FL_KEEP_SIZE | bindings::FALLOC_FL_PUNCH_HOLE) != 0 {
-        Err(EOPNOTSUPP)
+        Err(errno(bindings::EOPNOTSUPP))
     } else if mode & bindings::FALLOC_FL_PUNCH_HOLE != 0 {
         request.punch_hole(offset, offset + len - 1);
-        inode.super_block().data().space.settle(&**inode, Reservation::None);
+        inode
+            .super_block()
+            .data()
+            .space
+            .settle(&**inode, Reservation::None);
         Ok(())
     } else {
         preallocate(&request, offset, offset + len)
@@ -375,7 +379,7 @@ fn preallocate(request: &FallocateRequest<'_, RamFs>, start: i64, end: i64) -> R
         run = Some((run.map_or(index, |(from, _)| from), index));
     }
     if result.is_err() {
-        for &(from, to) in runs.iter().chain(run.iter()) {
+        for &(from, to) in Iterator::chain(runs.iter(), run.iter()) {
             request.remove_pages(from, to);
         }
     }

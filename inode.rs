@@ -86,7 +86,11 @@ impl InodeNumbers {
             if ino != 0 {
                 // `inode32` and past 32 bits: start again at 1, as tmpfs and
                 // `get_next_ino()` do (only the first one past resets it).
-                if self.next.compare_exchange(ino + 1, 1, AcqRel, Relaxed).is_ok() {
+                if self
+                    .next
+                    .compare_exchange(ino + 1, 1, AcqRel, Relaxed)
+                    .is_ok()
+                {
                     pr_warn!("rust_ramfs: inode numbers wrapped; consider the inode64 option\n");
                 }
             }

@@ -101,7 +101,10 @@ pub(super) unsafe extern "C" fn set_acl<T: FileSystem>(
 ///
 /// `dentry` must be a live, positive dentry of `T` whose inode's `i_rwsem`
 /// is held, and `idmap` the call's live idmap.
-pub(super) unsafe fn chmod(idmap: *mut bindings::mnt_idmap, dentry: *mut bindings::dentry) -> Result {
+pub(super) unsafe fn chmod(
+    idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+) -> Result {
     // SAFETY: See above.
     to_result(unsafe { bindings::posix_acl_chmod(idmap, dentry, (*(*dentry).d_inode).i_mode) })
 }
@@ -115,11 +118,11 @@ pub(super) unsafe fn chmod(idmap: *mut bindings::mnt_idmap, dentry: *mut binding
 /// `inode` must be live.
 pub(super) unsafe fn list_names(inode: *mut bindings::inode, buffer: &mut [u8]) -> Result<usize> {
     let mut len = 0;
+    // SAFETY: The inode is live; only whether an ACL is there is read.
+    let (access, default) = unsafe { ((*inode).i_acl, (*inode).i_default_acl) };
     for (slot, name) in [
-        // SAFETY: The inode is live; only whether an ACL is there is read.
-        (unsafe { (*inode).i_acl }, bindings::XATTR_POSIX_ACL_ACCESS.as_slice()),
-        // SAFETY: As above.
-        (unsafe { (*inode).i_default_acl }, bindings::XATTR_POSIX_ACL_DEFAULT.as_slice()),
+        (access, bindings::XATTR_POSIX_ACL_ACCESS.as_slice()),
+        (default, bindings::XATTR_POSIX_ACL_DEFAULT.as_slice()),
     ] {
         // `ACL_NOT_CACHED` never stays in a slot after `init`; "none" is null.
         if slot.is_null() {
@@ -131,7 +134,7 @@ pub(super) unsafe fn list_names(inode: *mut bindings::inode, buffer: &mut [u8]) 
         let size = prefix.len() + name.len();
         if !buffer.is_empty() {
             let entry = buffer.get_mut(len..len + size).ok_or(ERANGE)?;
-            for (to, from) in entry.iter_mut().zip(prefix.iter().chain(name)) {
+            for (to, from) in entry.iter_mut().zip(Iterator::chain(prefix.iter(), name)) {
                 *to = *from;
             }
         }

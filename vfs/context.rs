@@ -322,13 +322,13 @@ unsafe extern "C" fn parse_param<T: FileSystem>(
         Some(ParamKind::Flag | ParamKind::FlagNo) => ParamValue::Flag(!result.negated),
         // SAFETY: For a `fs_param_is_uid` option the parser sets `uid`, a
         // valid id mapped from the caller's namespace.
-        Some(ParamKind::Uid) => {
-            ParamValue::Uid(Kuid::from_c(unsafe { *result.__bindgen_anon_1.uid.as_ref() }))
-        }
+        Some(ParamKind::Uid) => ParamValue::Uid(Kuid::from_c(unsafe {
+            *result.__bindgen_anon_1.uid.as_ref()
+        })),
         // SAFETY: For a `fs_param_is_gid` option the parser sets `gid`.
-        Some(ParamKind::Gid) => {
-            ParamValue::Gid(Kgid::from_c(unsafe { *result.__bindgen_anon_1.gid.as_ref() }))
-        }
+        Some(ParamKind::Gid) => ParamValue::Gid(Kgid::from_c(unsafe {
+            *result.__bindgen_anon_1.gid.as_ref()
+        })),
         Some(ParamKind::String) => {
             // SAFETY: For a `fs_param_is_string` option the parser has checked
             // that `string` is a non-empty C string, live for the call.

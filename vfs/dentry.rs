@@ -434,7 +434,8 @@ unsafe extern "C" fn symlink<T: FileSystem>(
     target: *const c_char,
 ) -> c_int {
     // SAFETY: See above.
-    let ((dir, dentry), target) = unsafe { (new_entry(idmap, dir, dentry), CStr::from_char_ptr(target)) };
+    let ((dir, dentry), target) =
+        unsafe { (new_entry(idmap, dir, dentry), CStr::from_char_ptr(target)) };
     to_c(T::symlink(dir, dentry, target))
 }
 

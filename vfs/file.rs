@@ -186,15 +186,15 @@ unsafe extern "C" fn fallocate<T: FileSystem>(
     len: bindings::loff_t,
 ) -> kernel::ffi::c_long {
     let Some(file) = NonNull::new(file) else {
-        return EINVAL.to_errno().into();
+        return EINVAL.to_errno() as kernel::ffi::c_long;
     };
     // SAFETY: `file` is an open file of `T`, live for the call.
     let inode = unsafe { data_inode::<T>(file.as_ptr()) };
     let raw = inode.raw();
-    // SAFETY: The inode and its mapping (its own `i_data`) are live. Its
-    // `i_rwsem` (`inode_lock()`), then the mapping's `invalidate_lock`
-    // (`filemap_invalidate_lock()`), in the VFS's order, are held for
-    // writing until the `up_write()`s below, as long as the request lives.
+    // The inode's `i_rwsem` (`inode_lock()`), then its mapping's
+    // `invalidate_lock` (`filemap_invalidate_lock()`), in the VFS's order.
+    // SAFETY: The inode and its mapping (its own `i_data`) are live; both
+    // locks are held for writing as long as the request lives.
     let result = unsafe {
         let invalidate = ptr::addr_of_mut!((*(*raw).i_mapping).invalidate_lock);
         bindings::down_write(ptr::addr_of_mut!((*raw).i_rwsem));
@@ -211,7 +211,7 @@ unsafe extern "C" fn fallocate<T: FileSystem>(
         bindings::up_write(ptr::addr_of_mut!((*raw).i_rwsem));
         result
     };
-    super::to_c(result).into()
+    super::to_c(result) as kernel::ffi::c_long
 }
 
 /// A `fallocate()` call: the file, what to do (`mode`, `FALLOC_FL_*` bits)
@@ -263,10 +263,10 @@ impl<'a, T: FileSystem> FallocateRequest<'a, T> {
     /// caches leaves it.
     pub(crate) fn add_blank_page(&self, index: u64) -> Result {
         let index = c_ulong::try_from(index).map_err(|_| EFBIG)?;
-        // SAFETY: The mapping is live; `__filemap_get_folio()` with
-        // `FGP_CREAT` returns the page there or a new one, locked, with a
-        // reference, or an error pointer. Nobody else can fill a new one
-        // meanwhile: writes and faults that would are locked out (invariant).
+        // `__filemap_get_folio()` with `FGP_CREAT` returns the page there or
+        // a new one, locked, with a reference, or an error pointer. Writes
+        // and faults that would fill a new one are locked out (invariant).
+        // SAFETY: The mapping is live; we own the reference we are given.
         unsafe {
             let mapping = (*self.inode.raw()).i_mapping;
             let folio = kernel::error::from_err_ptr(bindings::__filemap_get_folio(

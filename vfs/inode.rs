@@ -10,11 +10,10 @@
 //! the filesystem type's own.
 
 use super::{
-    bindings,
+    acl, bindings,
     dentry::{self, Qstr},
     file,
     filesystem::Registration,
-    acl,
     ids::{Idmap, Kgid, Kuid},
     super_block::SuperBlock,
     table, to_c, xattr, zeroed, FileSystem,
@@ -217,7 +216,12 @@ pub(crate) trait InodeView<T: FileSystem> {
     /// Calls `f` with each page the page cache holds from index `first` to
     /// `last` (inclusive), in order, until it returns `Break`. A snapshot:
     /// pages may come and go meanwhile unless the caller excludes that.
-    fn for_each_page(&self, first: u64, last: u64, mut f: impl FnMut(CachedPage) -> ControlFlow<()>) {
+    fn for_each_page(
+        &self,
+        first: u64,
+        last: u64,
+        mut f: impl FnMut(CachedPage) -> ControlFlow<()>,
+    ) {
         let (Ok(mut start), Ok(end)) = (c_ulong::try_from(first), c_ulong::try_from(last)) else {
             return;
         };
@@ -230,10 +234,10 @@ pub(crate) trait InodeView<T: FileSystem> {
                 bindings::filemap_get_folios((*self.raw()).i_mapping, &mut start, end, &mut batch.0)
             };
             for &folio in batch.0.folios.iter().take(found as usize) {
-                // SAFETY: The batch holds a reference on `folio`. Its index is
-                // stable while it is in the mapping; `flags` is changed with
-                // atomic bit operations, and the acquiring load orders what
-                // the caller reads after it, as `folio_test_uptodate()` does.
+                // Its index is stable while it is in the mapping; `flags`
+                // changes by atomic bit operations: an acquiring load, as
+                // `folio_test_uptodate()` does.
+                // SAFETY: The batch holds a reference on `folio`.
                 let page = unsafe {
                     let head = ptr::addr_of_mut!((*folio).__bindgen_anon_1.__bindgen_anon_1);
                     CachedPage {
@@ -595,7 +599,12 @@ impl<T: FileSystem> NewInode<T> {
     /// The owner `init_owner` gave the inode.
     pub(crate) fn owner(&self) -> (Kuid, Kgid) {
         // SAFETY: The inode is ours alone (invariant).
-        unsafe { (Kuid::from_c((*self.raw()).i_uid), Kgid::from_c((*self.raw()).i_gid)) }
+        unsafe {
+            (
+                Kuid::from_c((*self.raw()).i_uid),
+                Kgid::from_c((*self.raw()).i_gid),
+            )
+        }
     }
 
     /// Sets the owner, where given (a root directory's `uid=`, `gid=`).

@@ -52,7 +52,9 @@ pub(crate) use dentry::{
     DirOperations, LinkRequest, LockedDentry, LookupRequest, NegativeDentry, RenameRequest,
     TmpFile, UnlinkRequest,
 };
-pub(crate) use file::{FallocateRequest, FileOperations, PageFault, ReadRequest, VmFault, WriteBegin};
+pub(crate) use file::{
+    FallocateRequest, FileOperations, PageFault, ReadRequest, VmFault, WriteBegin,
+};
 pub(crate) use filesystem::{FileSystem, Registered, Registration};
 pub(crate) use ids::{Idmap, Kgid, Kuid};
 pub(crate) use inode::{

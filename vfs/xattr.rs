@@ -13,7 +13,7 @@
 
 use super::{
     bindings,
-    inode::{Inode, LockedInode},
+    inode::{Inode, InodeView, LockedInode},
     FileSystem,
 };
 use core::{marker::PhantomData, ptr};
