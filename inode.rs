@@ -153,6 +153,14 @@ pub(crate) fn new_inode(
         ENOSPC
     })?;
     inode.init_owner(idmap, dir, mode)?;
+    // The ACLs it inherits are memory like xattrs: charged to `size=`.
+    let acl_bytes = inode.acl_bytes();
+    if acl_bytes != 0 {
+        if let Err(e) = space.charge(acl_bytes) {
+            inode.forget_acls();
+            return Err(e);
+        }
+    }
     inode.keep_pages_in_memory();
     inode.set_kind(match u32::from(mode) & bindings::S_IFMT {
         bindings::S_IFREG => InodeKind::File,
@@ -195,9 +203,9 @@ impl InodeOperations for RamFs {
 pub(crate) fn release_space(inode: &EvictingInode<RamFs>) {
     let space = &inode.super_block().data().space;
     space.settle(inode, Reservation::None);
-    let xattr_bytes = inode.data().xattrs.clear();
-    if xattr_bytes != 0 {
-        space.uncharge(xattr_bytes);
+    let bytes = inode.data().xattrs.clear() + inode.acl_bytes();
+    if bytes != 0 {
+        space.uncharge(bytes);
     }
     space.uncharge_inode();
 }

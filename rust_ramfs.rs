@@ -37,8 +37,8 @@ use kernel::{c_str, prelude::*, str::CStr};
 use space::{Limits, Space};
 use trace::{trace, Trace};
 use vfs::{
-    bindings, EvictingInode, FileSystem, FsContext, InodeView, Kgid, Kuid, NewInode, ParamSpec,
-    ParamValue, Registered, Registration, SeqFile, Statfs, SuperBlock,
+    bindings, EvictingInode, FileSystem, FsContext, InodeView, Kgid, Kuid, LockedInode, NewInode,
+    ParamSpec, ParamValue, Registered, Registration, SeqFile, Statfs, SuperBlock,
 };
 
 mod dir_ops;
@@ -396,6 +396,17 @@ impl FileSystem for RamFs {
 
     fn new_inode_data() -> impl PinInit<inode::RamfsInode, Error> {
         inode::RamfsInode::new()
+    }
+
+    /// ACLs are charged to `size=` as xattrs are.
+    fn acl_changed(inode: &LockedInode<Self>, old: u64, new: u64) -> Result {
+        let space = &inode.super_block().data().space;
+        if new > old {
+            space.charge(new - old)
+        } else {
+            space.uncharge(old - new);
+            Ok(())
+        }
     }
 
     fn evict(inode: &EvictingInode<Self>) {

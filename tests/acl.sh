@@ -5,8 +5,9 @@
 # replacing the umask), chmod rewriting the ACL's mask, setfacl -b, the
 # system.posix_acl_* names in listxattr, and access granted or refused by
 # an ACL entry to another user. Every observation must be tmpfs's; the key
-# ones are checked by value too. The C ramfs has no ACLs (EOPNOTSUPP): the
-# last case shows it.
+# ones are checked by value too. Unlike tmpfs, an ACL's memory is charged to
+# size=, as an xattr's is. The C ramfs has no ACLs (EOPNOTSUPP): the last
+# case shows it.
 # timeout=120
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -59,6 +60,27 @@ same_as_tmpfs() {
 		grep -qx "made outside d under umask 077: 600 user::rw- group::--- other::--- " <<<"$r"
 }
 
+# used DIR: the blocks statfs counts as used.
+used() { stat -f -c '%b %f' "$1" | awk '{ print $1 - $2 }'; }
+
+# An ACL is memory, charged to size= as xattrs are (tmpfs does not count
+# it): 2000 entries (about 16 000 bytes, a 16 KiB slab object) take 4 pages of a
+# mount, given back by setfacl -b; a mount without room refuses it ENOSPC.
+acl_charged() {
+	local m=$SCRATCH/charged small=$SCRATCH/small before with after i out
+	for ((i = 1; i <= 2000; i++)); do echo "u:$((100000 + i)):r"; done >"$SCRATCH/big.acl"
+	fs_mount "$RAMFS_NAME" "$m" size=256k && touch "$m/f" || return
+	before=$(used "$m")
+	setfacl -M "$SCRATCH/big.acl" "$m/f" || return
+	with=$(used "$m")
+	setfacl -b "$m/f" || return
+	after=$(used "$m")
+	fs_mount "$RAMFS_NAME" "$small" size=8k && touch "$small/f" && echo x >"$small/g" || return
+	out=$(setfacl -M "$SCRATCH/big.acl" "$small/f" 2>&1)
+	echo "used pages: $before, with the ACL $with, after setfacl -b $after; on size=8k: ${out:-accepted}"
+	[ $((with - before)) -eq 4 ] && [ "$after" -eq "$before" ] && [[ $out == *"$(errno_msg ENOSPC)"* ]]
+}
+
 c_ramfs_refuses() {
 	local out
 	fs_mount ramfs "$SCRATCH/c" && touch "$SCRATCH/c/f" || return
@@ -70,6 +92,7 @@ c_ramfs_refuses() {
 ktap_begin
 dmesg_mark
 expect_ok "ACLs: set, read, inherited, umask, chmod, removed, enforced, listed: as tmpfs" same_as_tmpfs
+expect_ok "$RAMFS_NAME: an ACL is charged to size= (ENOSPC without room), given back when removed" acl_charged
 expect_ok "the C ramfs has no ACLs (EOPNOTSUPP)" c_ramfs_refuses
 expect_no_splat "no kernel warnings"
 ktap_finished

@@ -48,10 +48,52 @@ pub(super) unsafe fn init(
     // SAFETY: Nobody else sees the inode: its cache slots (`ACL_NOT_CACHED`
     // until now) take over the references `posix_acl_create()` returned.
     unsafe {
-        (*inode).i_default_acl = default_acl;
-        (*inode).i_acl = acl;
+        // (`kernel::bindings` knows `struct posix_acl` as opaque; ours has
+        // its fields: the same C struct.)
+        (*inode).i_default_acl = default_acl.cast();
+        (*inode).i_acl = acl.cast();
     }
     Ok(())
+}
+
+/// What a cached ACL takes from the allocator: `posix_acl_alloc()`'s
+/// `struct_size(acl, a_entries, count)`, as the slab rounds it; 0 for none.
+///
+/// # Safety
+///
+/// `acl` must be null, `ACL_NOT_CACHED`, or an ACL that stays live for the
+/// call (cached in an inode whose ACLs cannot change meanwhile).
+pub(super) unsafe fn bytes(acl: *const bindings::posix_acl) -> u64 {
+    // `ACL_NOT_CACHED` is `(void *)-1`.
+    if acl.is_null() || acl as usize == usize::MAX {
+        return 0;
+    }
+    // SAFETY: A live ACL (see above); `a_count` does not change.
+    let count = unsafe { (*acl).a_count } as usize;
+    let size = size_of::<bindings::posix_acl>() + count * size_of::<bindings::posix_acl_entry>();
+    super::sys::kmalloc_size_roundup(size)
+}
+
+/// What both of an inode's cached ACLs take ([`bytes`]).
+///
+/// # Safety
+///
+/// `inode` must be live and its ACLs unable to change meanwhile: a new
+/// inode, one being evicted, or one whose `i_rwsem` is held.
+pub(super) unsafe fn inode_bytes(inode: *const bindings::inode) -> u64 {
+    // SAFETY: See above.
+    unsafe { bytes((*inode).i_acl.cast()) + bytes((*inode).i_default_acl.cast()) }
+}
+
+/// Drops a new inode's ACLs (`forget_all_cached_acls()`): it then has
+/// none, and [`inode_bytes`] is 0.
+///
+/// # Safety
+///
+/// `inode` must be live.
+pub(super) unsafe fn forget(inode: *mut bindings::inode) {
+    // SAFETY: See above; the function releases the cached references.
+    unsafe { bindings::forget_all_cached_acls(inode) };
 }
 
 /// # Safety
@@ -63,30 +105,43 @@ pub(super) unsafe fn init(
 pub(super) unsafe extern "C" fn set_acl<T: FileSystem>(
     idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
-    mut acl: *mut bindings::posix_acl,
+    acl: *mut kernel::bindings::posix_acl,
     kind: c_int,
 ) -> c_int {
+    // `kernel::bindings` knows the struct as opaque; ours has its fields.
+    let mut acl: *mut bindings::posix_acl = acl.cast();
     // SAFETY: The dentry is positive and its inode locked for the call.
     let inode = unsafe { LockedInode::<T>::from_raw((*dentry).d_inode) };
     let raw = inode.raw();
-    if kind == bindings::ACL_TYPE_ACCESS as c_int {
+    let access = kind == bindings::ACL_TYPE_ACCESS as c_int;
+    // SAFETY: The inode is live.
+    let mut mode = unsafe { (*raw).i_mode };
+    if access {
         // An access ACL that says no more than the permission bits is
         // dropped and the bits set from it; else the bits follow its mask.
         // SAFETY: The inode is live and locked; `posix_acl_update_mode()`
-        // updates `i_mode`'s copy and may set `acl` to null, and clears
-        // the set-group-ID bit where POSIX asks.
-        let err = unsafe {
-            let mut mode = (*raw).i_mode;
-            let err = bindings::posix_acl_update_mode(idmap, raw, &mut mode, &mut acl);
-            if err == 0 {
-                (*raw).i_mode = mode;
-            }
-            err
-        };
+        // updates `mode` and may set `acl` to null (and clears the
+        // set-group-ID bit where POSIX asks).
+        let err = unsafe { bindings::posix_acl_update_mode(idmap, raw, &mut mode, &mut acl) };
         if err != 0 {
             return err;
         }
     }
+    // The filesystem's say on the memory the new ACL takes, before any change.
+    // SAFETY: The inode is locked: its cached ACLs stay; the caller holds `acl`.
+    let (old, new) = unsafe {
+        let slot = if access {
+            (*raw).i_acl
+        } else {
+            (*raw).i_default_acl
+        };
+        (bytes(slot.cast()), bytes(acl))
+    };
+    if let Err(e) = T::acl_changed(inode, old, new) {
+        return e.to_errno();
+    }
+    // SAFETY: The inode is live and locked (`i_mode` changes under `i_rwsem`).
+    unsafe { (*raw).i_mode = mode };
     inode.touch_ctime();
     // SAFETY: The inode is live; `set_cached_acl()` takes its own reference
     // on `acl` (or caches "none" for null) under the inode's lock.

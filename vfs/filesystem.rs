@@ -7,7 +7,7 @@
 use super::{
     bindings,
     context::{self, FsContext, ParamKind, ParamSpec, MAX_PARAMS},
-    inode::{self, EvictingInode, InodeView, NewInode},
+    inode::{self, EvictingInode, InodeView, LockedInode, NewInode},
     super_block::{self, SeqFile, Statfs, SuperBlock},
     table, xattr, zeroed, DirOperations, FileOperations, InodeOperations, XattrOperations,
 };
@@ -44,6 +44,15 @@ pub(crate) trait FileSystem:
     /// Whether its inodes have POSIX ACLs (`SB_POSIXACL`), kept by the layer
     /// in the VFS's cache (see `acl.rs`).
     const POSIX_ACL: bool;
+    /// An ACL of `inode` is replaced (`setfacl`, `chmod`): it took `old`
+    /// bytes of memory and will take `new`. An error refuses the change.
+    /// The ACLs a new inode inherits and an evicted one drops are seen with
+    /// [`NewInode::acl_bytes`](super::NewInode::acl_bytes) and
+    /// [`EvictingInode::acl_bytes`](super::EvictingInode::acl_bytes).
+    fn acl_changed(_inode: &LockedInode<Self>, _old: u64, _new: u64) -> Result {
+        Ok(())
+    }
+
     /// Whether its mounts may be idmapped (`FS_ALLOW_IDMAP`): the filesystem
     /// passes each call's [`Idmap`](super::Idmap) on wherever ids are set.
     const ALLOW_IDMAP: bool;

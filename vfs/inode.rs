@@ -512,6 +512,13 @@ impl<T: FileSystem> EvictingInode<T> {
         // SAFETY: Transparent over `Opaque<inode>`; see above.
         unsafe { &*ptr.cast() }
     }
+
+    /// What its POSIX ACLs take from the allocator (0 without): given back
+    /// now, as the VFS frees them after eviction.
+    pub(crate) fn acl_bytes(&self) -> u64 {
+        // SAFETY: The inode is being evicted: nobody else changes its ACLs.
+        unsafe { acl::inode_bytes(self.raw()) }
+    }
 }
 
 impl<T: FileSystem> InodeView<T> for EvictingInode<T> {
@@ -619,6 +626,18 @@ impl<T: FileSystem> NewInode<T> {
                 (*inode).i_gid = gid.to_c();
             }
         }
+    }
+
+    /// What the POSIX ACLs `init_owner` gave it take from the allocator.
+    pub(crate) fn acl_bytes(&self) -> u64 {
+        // SAFETY: The inode is ours alone (invariant).
+        unsafe { acl::inode_bytes(self.raw()) }
+    }
+
+    /// Drops the ACLs `init_owner` gave it (when they cannot be charged).
+    pub(crate) fn forget_acls(&mut self) {
+        // SAFETY: The inode is ours alone (invariant).
+        unsafe { acl::forget(self.raw()) };
     }
 
     /// Keeps the page cache in memory: the only copy of a RAM filesystem's
