@@ -47,7 +47,8 @@ observe() {
 
 same_as_tmpfs() {
 	local r t
-	fs_mount "$RAMFS_NAME" "$SCRATCH/rust" && fs_mount tmpfs "$SCRATCH/tmpfs" || return
+	# uid 1234 must reach the mounts.
+	chmod 755 "$SCRATCH" && fs_mount "$RAMFS_NAME" "$SCRATCH/rust" && fs_mount tmpfs "$SCRATCH/tmpfs" || return
 	r=$(observe "$SCRATCH/rust" | sed "s|$SCRATCH/rust|M|g") &&
 		t=$(observe "$SCRATCH/tmpfs" | sed "s|$SCRATCH/tmpfs|M|g") || return
 	echo "$r"

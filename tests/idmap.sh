@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # Idmapped mounts (FS_ALLOW_IDMAP), against tmpfs in the same boot: an
-# idmapped copy of a mount (open_tree + mount_setattr(MOUNT_ATTR_IDMAP),
-# mapped through a user namespace where ids 0-65535 are 10000-75535 outside)
+# idmapped copy of a mount (tests/ramfstest/idmap.py: open_tree +
+# mount_setattr(MOUNT_ATTR_IDMAP), mapped through a user namespace where ids
+# 0-65535 are 10000-75535 outside)
 # shows the filesystem's uid 0 as 10000 and stores what uid 10000 makes
 # through it as 0: stat, create, mkdir, mknod, symlink, O_TMPFILE, chown,
 # chmod, an ACL entry, a RENAME_WHITEOUT's whiteout, and the refusal
@@ -16,28 +17,13 @@ set -uo pipefail
 ramfs_require_ko
 ramfs_load || skip_all "cannot load $RAMFS_KO"
 
-# The user namespace the mounts are mapped through, held by a process.
-NS_PID=
-ns_start() {
-	unshare --user --map-users=10000,0,65536 --map-groups=10000,0,65536 sleep 600 &
-	NS_PID=$!
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(cat "/proc/$NS_PID/uid_map" 2>/dev/null | awk '{print $2}')" = 10000 ] && return 0
-		sleep 0.1
-	done
-	echo "the user namespace did not come up"
-	return 1
-}
-trap '[ -z "$NS_PID" ] || kill "$NS_PID" 2>/dev/null; _lib_cleanup' EXIT
-
 # setup FSTYPE: FSTYPE on $SCRATCH/FSTYPE, with a file `a` and a directory
 # `d` (0777) made as root, and its idmapped copy on $SCRATCH/FSTYPE-idm.
 setup() {
 	local base=$SCRATCH/$1 idm=$SCRATCH/$1-idm
 	fs_mount "$1" "$base" mode=0755 && mkdir -p "$idm" || return
 	echo a >"$base/a" && mkdir -m 0777 "$base/d" || return
-	tpy idmap mount "$base" "$idm" "/proc/$NS_PID/ns/user" && _MOUNTS+=("$idm")
+	tpy idmap mount "$base" "$idm" && _MOUNTS+=("$idm")
 }
 
 # as UID CMD...: run CMD as UID:UID.
@@ -88,14 +74,13 @@ same_as_tmpfs() {
 c_ramfs_refuses() {
 	local out
 	fs_mount ramfs "$SCRATCH/c" && mkdir -p "$SCRATCH/c-idm" || return
-	out=$(tpy idmap mount "$SCRATCH/c" "$SCRATCH/c-idm" "/proc/$NS_PID/ns/user" 2>&1 | tail -n1)
+	out=$(tpy idmap mount "$SCRATCH/c" "$SCRATCH/c-idm" 2>&1 | tail -n1)
 	echo "ramfs: $out"
 	[[ $out == *"Invalid argument"* ]]
 }
 
 ktap_begin
 dmesg_mark
-expect_ok "a user namespace mapping 0-65535 to 10000-75535" ns_start
 expect_ok "$RAMFS_NAME: an idmapped mount of it" setup "$RAMFS_NAME"
 expect_ok "tmpfs: an idmapped mount of it" setup tmpfs
 expect_ok "ownership through the idmapped mount maps both ways, as on tmpfs" same_as_tmpfs

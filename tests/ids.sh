@@ -180,8 +180,7 @@ userns_owner() {
 userns_owner_both() {
 	local r t want
 	want="inside 0:0
-uid=1001 gid=1001 
-uid=5 refused"
+uid=1001 gid=1001 uid=5 refused"
 	r=$(userns_owner "$RAMFS_NAME" 2>&1)
 	t=$(userns_owner tmpfs 2>&1)
 	printf '%s\n' "$RAMFS_NAME:" "$r" "tmpfs:" "$t"
@@ -216,7 +215,7 @@ expect_ok "no uid=/gid=: the root is the mounter's, nothing shown (as tmpfs)" sa
 expect_ok "uid=1234,gid=2345: the root's owner, shown in /proc/mounts (as tmpfs)" \
 	same_on_both uid=1234,gid=2345 "1234:2345 uid=1234 gid=2345 "
 expect_ok "uid=0,gid=0: root, shown as no option (as tmpfs)" same_on_both uid=0,gid=0 "0:0 "
-for bad in uid=abc gid=-1 uid=4294967295 uid=; do
+for bad in uid=abc gid=-1 uid=4294967295 gid=1x; do
 	expect_ok "-o $bad: refused with a message (as tmpfs)" refused_both "$bad"
 done
 expect_ok "user namespace: uid=0 is the mounter, shown globally; an unmapped uid refused (as tmpfs)" \

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <linux/falloc.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -36,7 +37,9 @@ int main(void)
 	PY(FSCONFIG_CMD_CREATE);
 	PY(FSMOUNT_CLOEXEC);
 	PY(MOVE_MOUNT_F_EMPTY_PATH);
-	/* idmapped mounts: open_tree(2), mount_setattr(2) and its struct */
+	/* idmapped mounts: a user namespace (unshare(2)), open_tree(2),
+	 * mount_setattr(2) and its struct */
+	PY(CLONE_NEWUSER);
 	PY(OPEN_TREE_CLONE);
 	PY(OPEN_TREE_CLOEXEC);
 	PY(MOUNT_ATTR_IDMAP);

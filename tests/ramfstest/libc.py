@@ -39,6 +39,7 @@ for _name, _args, _res in [
     ("fsmount", [_INT, _UINT, _UINT], _INT),
     ("move_mount", [_INT, _STR, _INT, _STR, _UINT], _INT),
     ("open_tree", [_INT, _STR, _UINT], _INT),
+    ("unshare", [_INT], _INT),
     ("mount_setattr", [_INT, _STR, _UINT, _PTR, _SIZE], _INT),
     ("init_module", [_PTR, _ULONG, _STR], _INT),
     ("delete_module", [_STR, _UINT], _INT),
