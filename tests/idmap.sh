@@ -47,7 +47,8 @@ observe() {
 	echo "chown through it to 10007:10008 by root: $(chown 10007:10008 "$idm/a" 2>&1 && echo OK)," \
 		"below $(stat -c %u:%g "$base/a")"
 	echo "chown through it to 5:5 (unmapped) by root: $(sysop chown "$idm/a" 5 5)"
-	echo "chmod 600 through it by its owner: $(as 10000 sysop chmod "$idm/d/f" 600), below $(stat -c %a "$base/d/f")"
+	echo "chmod 600 through it by its owner: $(as 10000 "$_SYSOP_PYTHON" -S -m ramfstest.sysop chmod "$idm/d/f" 600)," \
+		"below $(stat -c %a "$base/d/f")"
 	echo "create through it by root (uid 0 is not mapped): $(sysop create "$idm/d/root")"
 	echo "rename with a whiteout through it by root: $(sysop rename "$idm/d/f" "$idm/d/g" WHITEOUT)," \
 		"below $(stat -c '%n %F %u:%g' "$base/d/f" 2>&1 | sed "s|$base/d/||")"
@@ -58,7 +59,10 @@ observe() {
 
 same_as_tmpfs() {
 	local r t
-	r=$(observe "$RAMFS_NAME") && t=$(observe tmpfs) || return
+	# uid 10000 must reach the mounts; paths shown relative to them.
+	chmod 755 "$SCRATCH" || return
+	r=$(observe "$RAMFS_NAME" 2>&1 | sed "s|$SCRATCH/$RAMFS_NAME|M|g") &&
+		t=$(observe tmpfs 2>&1 | sed "s|$SCRATCH/tmpfs|M|g") || return
 	echo "$r"
 	echo "differences from tmpfs:"
 	diff <(echo "$r") <(echo "$t") || return
