@@ -11,10 +11,12 @@
  */
 
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/posix_acl.h>
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -29,6 +31,9 @@ const unsigned int RUST_CONST_HELPER_AS_UNEVICTABLE = AS_UNEVICTABLE;
 const slab_flags_t RUST_CONST_HELPER_SLAB_RECLAIM_ACCOUNT = SLAB_RECLAIM_ACCOUNT;
 const slab_flags_t RUST_CONST_HELPER_SLAB_ACCOUNT = SLAB_ACCOUNT;
 const unsigned long RUST_CONST_HELPER_SB_NOSEC = SB_NOSEC;
+const fgf_t RUST_CONST_HELPER_FGP_LOCK = FGP_LOCK;
+const unsigned long RUST_CONST_HELPER_SB_POSIXACL = SB_POSIXACL;
+const fgf_t RUST_CONST_HELPER_FGP_CREAT = FGP_CREAT;
 
 /*
  * Layout checks. bindgen's Rust structs are only right if they match what the
@@ -180,6 +185,7 @@ RAMFS_OFFSET(iattr, ia_valid)
 RAMFS_OFFSET(iattr, ia_size)
 RAMFS_OFFSET(kstat, result_mask)
 RAMFS_OFFSET(kstat, btime)
+RAMFS_OFFSET(kstat, blocks)
 RAMFS_OFFSET(kstatfs, f_blocks)
 RAMFS_OFFSET(kstatfs, f_bfree)
 RAMFS_OFFSET(kstatfs, f_bavail)
@@ -199,3 +205,12 @@ RAMFS_OFFSET(sysinfo, totalram)
 RAMFS_OFFSET(sysinfo, mem_unit)
 RAMFS_OFFSET(timespec64, tv_sec)
 RAMFS_OFFSET(timespec64, tv_nsec)
+RAMFS_SIZE(posix_acl)
+RAMFS_SIZE(posix_acl_entry)
+RAMFS_OFFSET(posix_acl, a_count)
+RAMFS_SIZE(folio_batch)
+RAMFS_OFFSET(folio_batch, nr)
+RAMFS_OFFSET(folio_batch, folios)
+RAMFS_OFFSET_IN(folio, flags, __bindgen_anon_1.__bindgen_anon_1.flags)
+RAMFS_OFFSET_IN(folio, index, __bindgen_anon_1.__bindgen_anon_1.index)
+RAMFS_OFFSET(address_space, invalidate_lock)

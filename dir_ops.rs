@@ -46,7 +46,7 @@ fn make_node(
     dev: bindings::dev_t,
     target: Option<&CStr>,
 ) -> Result<c_ulong> {
-    let mut inode = inode::new_inode(dir.super_block(), Some(dir), mode, dev)?;
+    let mut inode = inode::new_inode(dir.super_block(), Some(dir), dentry.idmap(), mode, dev)?;
     // On error, dropping `inode` discards it.
     inode.init_security(dir, dentry.qstr())?;
     if let Some(target) = target {
@@ -184,7 +184,7 @@ impl DirOperations for RamFs {
             perms(mode)
         );
         let result = (|| {
-            let mut inode = inode::new_inode(dir.super_block(), Some(dir), mode, 0)?;
+            let mut inode = inode::new_inode(dir.super_block(), Some(dir), file.idmap(), mode, 0)?;
             inode.init_security(dir, file.qstr())?;
             let ino = inode.ino();
             file.open(inode)?;

@@ -26,6 +26,14 @@
 //! (`readahead(2)`, `fadvise`, `madvise(MADV_WILLNEED)`) adds nothing
 //! either: the VFS ignores it on a filesystem without a backing device.
 //!
+//! `lseek(SEEK_DATA)` and `lseek(SEEK_HOLE)` find where data and holes are
+//! (`cp --sparse`, `tar`, backup tools use them): data is what the page
+//! cache holds, a hole what it lacks, and the end of the file is a hole.
+//!
+//! `fallocate()` as tmpfs has it: preallocating pages (charged to `size=`),
+//! which read as zeroes and count as holes until written, and punching
+//! holes, which frees pages.
+//!
 //! Also ours: `setattr` (chmod, chown, utimes, truncate) of every inode but
 //! a symlink, which also updates the change time when truncate changes the
 //! size (the C ramfs forgets that).
@@ -34,14 +42,14 @@
 
 use crate::{
     space::Reservation,
-    trace::{trace, Ret},
+    trace::{trace, Ret, RetNum},
     vfs::{
-        bindings, FileOperations, InodeView, PageFault, ReadRequest, SetattrRequest, VmFault,
-        WriteBegin,
+        bindings, errno, sys, FallocateRequest, FileOperations, InodeView, LockedInode, PageFault,
+        ReadRequest, SetattrRequest, VmFault, WriteBegin,
     },
     RamFs,
 };
-use core::fmt;
+use core::{fmt, ops::ControlFlow};
 use kernel::{ffi::c_uint, prelude::*};
 
 /// `setattr` (chmod, chown, utimes, truncate) of every inode but symlinks:
@@ -128,6 +136,16 @@ impl FileOperations for RamFs {
         ret
     }
 
+    /// `SEEK_DATA` and `SEEK_HOLE` with tmpfs's answers: see [`seek`].
+    fn seek_hole_data(inode: &LockedInode<Self>, offset: i64, hole: bool) -> Result<i64> {
+        seek(inode, offset, hole)
+    }
+
+    /// `fallocate()` as tmpfs does it: see [`fallocate`].
+    fn fallocate(request: FallocateRequest<'_, Self>) -> Result {
+        fallocate(request)
+    }
+
     /// `write`, `splice` into a file, `symlink`: the page written is
     /// reserved against `size=` first.
     fn write_begin(request: WriteBegin<'_, Self>) -> Result {
@@ -174,9 +192,8 @@ fn read(request: &mut ReadRequest<'_, RamFs>) -> Result<usize> {
             .remaining()
             .min(in_page)
             .min(usize::try_from(size as u64 - pos).unwrap_or(usize::MAX));
-        if inode.has_page(pos >> bindings::PAGE_SHIFT) {
-            // A page that is being written or faulted in right now:
-            // read it as `read()` does, which waits for it.
+        if inode.has_uptodate_page(pos >> bindings::PAGE_SHIFT) {
+            // A page the fast path did not copy: read it as `read()` does.
             match request.read_page_cache(len, done) {
                 Ok(total) if total > done => done = total,
                 // Nothing more: the end of the file.
@@ -184,7 +201,9 @@ fn read(request: &mut ReadRequest<'_, RamFs>) -> Result<usize> {
                 Err(e) => break Err(e),
             }
         } else {
-            // A hole: zeroes, and no page.
+            // A hole, or a page with no data yet (one `fallocate()` made, or
+            // one being filled: its old contents are a hole's): zeroes, and
+            // no page.
             let zeroed = request.zero(len);
             done += zeroed;
             if zeroed < len {
@@ -204,4 +223,172 @@ fn read(request: &mut ReadRequest<'_, RamFs>) -> Result<usize> {
         Err(e) if done == 0 => Err(e),
         _ => Ok(done),
     }
+}
+
+/// `SEEK_DATA` (`hole` false) or `SEEK_HOLE` (`hole` true) from `offset`,
+/// as tmpfs answers them (`mapping_seek_hole_data()`, which 6.12 does not
+/// export): ENXIO for an offset below 0 or at or past the end of the file;
+/// else the offset itself when it is in data (a hole), or the start of the
+/// next page that is (is not) in the page cache. There is always a hole at
+/// the end of the file; there may be no more data (ENXIO).
+fn seek(inode: &LockedInode<RamFs>, offset: i64, hole: bool) -> Result<i64> {
+    let size = inode.size();
+    if offset < 0 || offset >= size {
+        return Err(ENXIO);
+    }
+    let shift = bindings::PAGE_SHIFT;
+    // Both are at least 0: `offset` is, and `size` is above it.
+    let (first, last) = (offset as u64 >> shift, (size as u64 - 1) >> shift);
+    let found = if hole {
+        first_missing_page(inode, first, last)
+    } else {
+        first_cached_page(inode, first, last)
+    };
+    let result = match found {
+        // The offset's own page: the offset itself.
+        Some(index) if index == first => Ok(offset),
+        // A later page: its start, within the file (it is, being at most
+        // `last`).
+        Some(index) => Ok((index << shift) as i64),
+        // No hole before the end: the one at the end.
+        None if hole => Ok(size),
+        None => Err(ENXIO),
+    };
+    trace!(
+        inode.super_block(),
+        "llseek(ino {}, {} from {offset}) = {}",
+        inode.ino(),
+        if hole { "SEEK_HOLE" } else { "SEEK_DATA" },
+        RetNum(&result)
+    );
+    result
+}
+
+/// The first page from `first` to `last` that holds data: in the page cache
+/// and up to date. A walk over the pages the page cache holds, so a large
+/// hole costs nothing.
+fn first_cached_page(inode: &LockedInode<RamFs>, first: u64, last: u64) -> Option<u64> {
+    let mut found = None;
+    inode.for_each_page(first, last, |page| {
+        if !page.uptodate {
+            return ControlFlow::Continue(());
+        }
+        found = Some(page.index);
+        ControlFlow::Break(())
+    });
+    found
+}
+
+/// The first page from `first` to `last` that holds no data: missing from
+/// the page cache, or not up to date (made by `fallocate()`).
+fn first_missing_page(inode: &LockedInode<RamFs>, first: u64, last: u64) -> Option<u64> {
+    let mut next = first;
+    inode.for_each_page(first, last, |page| {
+        if page.index != next || !page.uptodate {
+            return ControlFlow::Break(());
+        }
+        next += 1;
+        ControlFlow::Continue(())
+    });
+    (next <= last).then_some(next)
+}
+
+/// `fallocate()` as tmpfs does it (`shmem_fallocate()`):
+///
+/// - mode 0 preallocates the range: the pages the page cache lacks are
+///   added with no data (reads see zeroes, `SEEK_DATA` a hole, until they
+///   are written) and charged to `size=`; all of them, or ENOSPC before
+///   any is added. The size grows to the range's end, but for
+///   `FALLOC_FL_KEEP_SIZE`. A failure half-way (ENOMEM, or EINTR for a
+///   signal) removes the pages this call added and gives their charge back.
+/// - `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE` frees the range's whole
+///   pages (unmapped first) and zeroes the parts of pages at its ends.
+/// - Any other mode: EOPNOTSUPP.
+///
+/// A successful call updates the modification and change times.
+fn fallocate(request: FallocateRequest<'_, RamFs>) -> Result {
+    let inode = request.inode();
+    let mode = request.mode();
+    let (offset, len) = request.range();
+    let result = if mode & !(bindings::FALLOC_FL_KEEP_SIZE | bindings::FALLOC_FL_PUNCH_HOLE) != 0 {
+        Err(errno(bindings::EOPNOTSUPP))
+    } else if mode & bindings::FALLOC_FL_PUNCH_HOLE != 0 {
+        request.punch_hole(offset, offset + len - 1);
+        inode
+            .super_block()
+            .data()
+            .space
+            .settle(&**inode, Reservation::None);
+        Ok(())
+    } else {
+        preallocate(&request, offset, offset + len)
+    }
+    .and_then(|()| request.file_modified());
+    trace!(
+        inode.super_block(),
+        "fallocate(ino {}, mode {mode:#x}, {offset}, {len}) = {}",
+        inode.ino(),
+        Ret::of(&result)
+    );
+    result
+}
+
+/// Preallocates bytes `start` to `end` (exclusive) of the file: see
+/// [`fallocate`]. Nothing else adds pages meanwhile (the request's locks).
+fn preallocate(request: &FallocateRequest<'_, RamFs>, start: i64, end: i64) -> Result {
+    let inode = request.inode();
+    let space = &inode.super_block().data().space;
+    let keep_size = request.mode() & bindings::FALLOC_FL_KEEP_SIZE != 0;
+    // Also with KEEP_SIZE, as tmpfs: the pages past the end are the file's.
+    request.check_size(end)?;
+    let shift = bindings::PAGE_SHIFT;
+    // Both at least 0 (the VFS checked), and `end` above `start`.
+    let (first, last) = (start as u64 >> shift, (end as u64 - 1) >> shift);
+    // All of the pages the range lacks, charged up front, or ENOSPC.
+    let mut present = 0u64;
+    inode.for_each_page(first, last, |_| {
+        present += 1;
+        ControlFlow::Continue(())
+    });
+    let charge = (last - first + 1 - present).saturating_mul(crate::space::PAGE_BYTES);
+    space.charge(charge)?;
+    // The runs of pages this call adds (first, last), for undoing them: the
+    // closed ones, and the one being added to.
+    let mut runs = KVec::<(u64, u64)>::new();
+    let mut run: Option<(u64, u64)> = None;
+    let mut result = Ok(());
+    for index in first..=last {
+        if inode.has_page(index) {
+            if let Some(closed) = run.take() {
+                if let Err(e) = runs.push(closed, GFP_KERNEL) {
+                    run = Some(closed);
+                    result = Err(e.into());
+                    break;
+                }
+            }
+            continue;
+        }
+        result = if sys::signal_pending() {
+            Err(EINTR)
+        } else {
+            request.add_blank_page(index)
+        };
+        if result.is_err() {
+            break;
+        }
+        run = Some((run.map_or(index, |(from, _)| from), index));
+    }
+    if result.is_err() {
+        for &(from, to) in Iterator::chain(runs.iter(), run.iter()) {
+            request.remove_pages(from, to);
+        }
+    }
+    // The charge now follows the pages themselves; the up-front one goes.
+    space.settle(&**inode, Reservation::None);
+    space.uncharge(charge);
+    result?;
+    if !keep_size {
+        request.grow_size(end);
+    }
+    Ok(())
 }

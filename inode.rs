@@ -23,13 +23,80 @@ use crate::{
     file_ops,
     space::Reservation,
     vfs::{
-        bindings, EvictingInode, GetattrRequest, Inode, InodeKind, InodeOperations, InodeView,
-        SetattrRequest, SuperBlock,
+        bindings, EvictingInode, GetattrRequest, Idmap, Inode, InodeKind, InodeOperations,
+        InodeView, SetattrRequest, SuperBlock,
     },
     xattr, RamFs,
 };
-use core::sync::atomic::AtomicUsize;
+use core::sync::atomic::{
+    AtomicBool, AtomicU64, AtomicUsize,
+    Ordering::{AcqRel, Relaxed},
+};
 use kernel::prelude::*;
+
+/// A mount's inode numbers: one counter per mount, from 1 (the root), as
+/// tmpfs numbers them. The kernel's shared `get_next_ino()`, which the C
+/// ramfs uses, is 32 bits wide and shared by every such filesystem: on a
+/// machine that runs long enough it wraps, and then two live files can have
+/// the same (device, inode) pair, which tools like `tar`, `rsync` and `find`
+/// take for hard links. With `inode64` (the default) a number is never given
+/// twice in a mount; `inode32` keeps them below 2^32 for 32-bit programs
+/// (whose `stat()` fails EOVERFLOW otherwise) and, like tmpfs, starts again
+/// at 1 when they run out.
+pub(crate) struct InodeNumbers {
+    /// The next number to give.
+    next: AtomicU64,
+    /// `inode64`: numbers use all 64 bits.
+    full: AtomicBool,
+}
+
+impl InodeNumbers {
+    /// A new mount's counter.
+    pub(crate) fn new(full: bool) -> Self {
+        Self {
+            next: AtomicU64::new(1),
+            full: AtomicBool::new(full),
+        }
+    }
+
+    /// Whether numbers use all 64 bits (`inode64`).
+    pub(crate) fn full(&self) -> bool {
+        self.full.load(Relaxed)
+    }
+
+    /// Whether every number given so far fits 32 bits: `inode32` may be
+    /// switched on (tmpfs refuses it otherwise).
+    pub(crate) fn fit_32_bits(&self) -> bool {
+        self.next.load(Relaxed) <= u64::from(u32::MAX)
+    }
+
+    /// Switches to `inode64` or `inode32` (remount). A number past 32 bits
+    /// given meanwhile makes the next `inode32` one start again at 1.
+    pub(crate) fn set_full(&self, full: bool) {
+        self.full.store(full, Relaxed);
+    }
+
+    /// The number for a new inode: never 0, which means "no inode".
+    fn take(&self) -> u64 {
+        loop {
+            let ino = self.next.fetch_add(1, Relaxed);
+            if ino != 0 && (ino <= u64::from(u32::MAX) || self.full()) {
+                return ino;
+            }
+            if ino != 0 {
+                // `inode32` and past 32 bits: start again at 1, as tmpfs and
+                // `get_next_ino()` do (only the first one past resets it).
+                if self
+                    .next
+                    .compare_exchange(ino + 1, 1, AcqRel, Relaxed)
+                    .is_ok()
+                {
+                    pr_warn!("rust_ramfs: inode numbers wrapped; consider the inode64 option\n");
+                }
+            }
+        }
+    }
+}
 
 /// What rust_ramfs keeps of each inode beside the VFS's part.
 pub(crate) struct RamfsInode {
@@ -65,13 +132,15 @@ pub(crate) const S_IFLNK: bindings::umode_t = bindings::S_IFLNK as bindings::umo
 ///
 /// `dir` is the directory it is created in (`None` for the root): the owner
 /// comes from the calling task and the group from `dir` when it is setgid,
-/// as POSIX asks. `dev` is the device number of a character or block device
+/// as POSIX asks, seen through the `idmap` of the mount the call came
+/// through. `dev` is the device number of a character or block device
 /// node. Returns the new inode, which nobody else sees until it is bound to
 /// a name.
 #[inline]
 pub(crate) fn new_inode(
     sb: &SuperBlock<RamFs>,
     dir: Option<&Inode<RamFs>>,
+    idmap: Idmap<'_>,
     mode: bindings::umode_t,
     dev: bindings::dev_t,
 ) -> Result<crate::vfs::NewInode<RamFs>> {
@@ -79,11 +148,19 @@ pub(crate) fn new_inode(
     space.charge_inode()?;
     // From here on, the inode's eviction gives the charge back; without an
     // inode, so does this (ENOSPC, as the C ramfs returns).
-    let mut inode = crate::vfs::NewInode::new(sb).map_err(|_| {
+    let mut inode = crate::vfs::NewInode::new(sb, sb.data().inos.take()).map_err(|_| {
         space.uncharge_inode();
         ENOSPC
     })?;
-    inode.init_owner(dir, mode);
+    inode.init_owner(idmap, dir, mode)?;
+    // The ACLs it inherits are memory like xattrs: charged to `size=`.
+    let acl_bytes = inode.acl_bytes();
+    if acl_bytes != 0 {
+        if let Err(e) = space.charge(acl_bytes) {
+            inode.forget_acls();
+            return Err(e);
+        }
+    }
     inode.keep_pages_in_memory();
     inode.set_kind(match u32::from(mode) & bindings::S_IFMT {
         bindings::S_IFREG => InodeKind::File,
@@ -126,9 +203,9 @@ impl InodeOperations for RamFs {
 pub(crate) fn release_space(inode: &EvictingInode<RamFs>) {
     let space = &inode.super_block().data().space;
     space.settle(inode, Reservation::None);
-    let xattr_bytes = inode.data().xattrs.clear();
-    if xattr_bytes != 0 {
-        space.uncharge(xattr_bytes);
+    let bytes = inode.data().xattrs.clear() + inode.acl_bytes();
+    if bytes != 0 {
+        space.uncharge(bytes);
     }
     space.uncharge_inode();
 }

@@ -32,13 +32,13 @@
 //! `file_ops.rs` (files), `space.rs` (the `size=` and `nr_inodes=` limits),
 //! `xattr.rs` (extended attributes) and `trace.rs` (the `trace` option).
 
-use core::sync::atomic::{AtomicU16, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
 use kernel::{c_str, prelude::*, str::CStr};
 use space::{Limits, Space};
 use trace::{trace, Trace};
 use vfs::{
-    bindings, EvictingInode, FileSystem, FsContext, InodeView, NewInode, ParamSpec, ParamValue,
-    Registered, Registration, SeqFile, Statfs, SuperBlock,
+    bindings, EvictingInode, FileSystem, FsContext, InodeView, Kgid, Kuid, LockedInode, NewInode,
+    ParamSpec, ParamValue, Registered, Registration, SeqFile, Statfs, SuperBlock,
 };
 
 mod dir_ops;
@@ -100,6 +100,12 @@ pub(crate) struct MountOptions {
     size: Option<u64>,
     /// `nr_inodes=` (0: no limit).
     nr_inodes: Option<u64>,
+    /// `uid=`: the root directory's owner.
+    uid: Option<Kuid>,
+    /// `gid=`: the root directory's group.
+    gid: Option<Kgid>,
+    /// `inode64` (true) or `inode32` (false).
+    inode64: Option<bool>,
 }
 
 /// What a mounted rust_ramfs keeps: made by [`RamFs::init_data`] from the
@@ -108,6 +114,13 @@ pub(crate) struct MountOptions {
 pub(crate) struct SuperInfo {
     /// The root directory's permissions given by `mode=`, for `/proc/mounts`.
     mode: AtomicU16,
+    /// The root directory's owner at mount (`uid=`, else the mounter), as a
+    /// global id ([`Kuid::global`]), for `/proc/mounts`.
+    uid: AtomicU32,
+    /// The root directory's group at mount, as [`SuperInfo::uid`].
+    gid: AtomicU32,
+    /// The inode numbers given so far (see `inode.rs`).
+    pub(crate) inos: inode::InodeNumbers,
     /// Whether the VFS's calls are logged.
     pub(crate) trace: Trace,
     /// The limits and what is used (see `space.rs`).
@@ -123,6 +136,16 @@ impl SuperInfo {
     fn mode(&self) -> bindings::umode_t {
         self.mode.load(Relaxed)
     }
+
+    /// The root directory's owner as `uid=` gave it, or the mounter.
+    fn uid(&self) -> Kuid {
+        Kuid::from_global(self.uid.load(Relaxed))
+    }
+
+    /// The root directory's group as `gid=` gave it, or the mounter's.
+    fn gid(&self) -> Kgid {
+        Kgid::from_global(self.gid.load(Relaxed))
+    }
 }
 
 /// Index of each option in [`RamFs::PARAMETERS`].
@@ -133,12 +156,24 @@ const OPT_TRACE: usize = 1;
 const OPT_SIZE: usize = 2;
 /// See [`OPT_MODE`].
 const OPT_NR_INODES: usize = 3;
+/// See [`OPT_MODE`].
+const OPT_UID: usize = 4;
+/// See [`OPT_MODE`].
+const OPT_GID: usize = 5;
+/// See [`OPT_MODE`].
+const OPT_INODE32: usize = 6;
+/// See [`OPT_MODE`].
+const OPT_INODE64: usize = 7;
 
 impl FileSystem for RamFs {
     const NAME: &'static CStr = c_str!("rust_ramfs");
     const INODE_CACHE_NAME: &'static CStr = c_str!("rust_ramfs_inode_cache");
     // Mountable inside a user namespace, as ramfs and tmpfs are.
     const USERNS_MOUNT: bool = true;
+    // POSIX ACLs, as tmpfs.
+    const POSIX_ACL: bool = true;
+    // Idmapped mounts, as tmpfs: every call's idmap is passed on.
+    const ALLOW_IDMAP: bool = true;
     const MAGIC: kernel::ffi::c_ulong = RUST_RAMFS_MAGIC;
     const PARAMETERS: &'static [ParamSpec] = &[
         // `fsparam_u32oct("mode", OPT_MODE)`: a u32 written in octal.
@@ -149,6 +184,13 @@ impl FileSystem for RamFs {
         // `fs_parser`'s number types do not: see [`parse_amount`].
         ParamSpec::string(c_str!("size")),
         ParamSpec::string(c_str!("nr_inodes")),
+        // `fsparam_uid("uid", OPT_UID)`, `fsparam_gid("gid", OPT_GID)`: ids
+        // as the mounter's user namespace numbers them.
+        ParamSpec::uid(c_str!("uid")),
+        ParamSpec::gid(c_str!("gid")),
+        // `fsparam_flag("inode32", ...)`, `fsparam_flag("inode64", ...)`.
+        ParamSpec::flag(c_str!("inode32")),
+        ParamSpec::flag(c_str!("inode64")),
     ];
 
     type Options = MountOptions;
@@ -176,6 +218,26 @@ impl FileSystem for RamFs {
             }
             (OPT_TRACE, ParamValue::Flag(on)) => {
                 options.trace = Some(on);
+                Ok(())
+            }
+            // The root's owner must have a number in the namespace the
+            // filesystem is mounted for, or nobody in it could own it.
+            (OPT_UID, ParamValue::Uid(uid)) if fc.maps_uid(uid) => {
+                options.uid = Some(uid);
+                Ok(())
+            }
+            (OPT_UID, ParamValue::Uid(_)) => Err(fc.invalid(c_str!(
+                "uid= names a user the mount's user namespace does not map"
+            ))),
+            (OPT_GID, ParamValue::Gid(gid)) if fc.maps_gid(gid) => {
+                options.gid = Some(gid);
+                Ok(())
+            }
+            (OPT_GID, ParamValue::Gid(_)) => Err(fc.invalid(c_str!(
+                "gid= names a group the mount's user namespace does not map"
+            ))),
+            (OPT_INODE32 | OPT_INODE64, ParamValue::Flag(_)) => {
+                options.inode64 = Some(index == OPT_INODE64);
                 Ok(())
             }
             (opt @ (OPT_SIZE | OPT_NR_INODES), ParamValue::String(text)) => {
@@ -219,6 +281,10 @@ impl FileSystem for RamFs {
         KBox::pin_init(
             pin_init!(SuperInfo {
                 mode: AtomicU16::new(options.mode.unwrap_or(DEFAULT_MODE)),
+                // Set by `make_root`.
+                uid: AtomicU32::new(Kuid::ROOT.global()),
+                gid: AtomicU32::new(Kgid::ROOT.global()),
+                inos: inode::InodeNumbers::new(options.inode64.unwrap_or(true)),
                 trace: Trace::new(options.trace.unwrap_or(false)),
                 space <- Space::new(limits),
                 default_limits,
@@ -227,9 +293,14 @@ impl FileSystem for RamFs {
         )
     }
 
-    fn make_root(sb: &SuperBlock<Self>, _options: &MountOptions) -> Result<NewInode<Self>> {
-        let mode = sb.data().mode() | inode::S_IFDIR;
-        let root = inode::new_inode(sb, None, mode, 0)?;
+    fn make_root(sb: &SuperBlock<Self>, options: &MountOptions) -> Result<NewInode<Self>> {
+        let info = sb.data();
+        let mode = info.mode() | inode::S_IFDIR;
+        let mut root = inode::new_inode(sb, None, vfs::Idmap::identity(), mode, 0)?;
+        root.set_owner(options.uid, options.gid);
+        let (uid, gid) = root.owner();
+        info.uid.store(uid.global(), Relaxed);
+        info.gid.store(gid.global(), Relaxed);
         trace!(
             sb,
             "fill_super(mode {:04o}) = root ino {}",
@@ -241,8 +312,12 @@ impl FileSystem for RamFs {
 
     fn reconfigure(fc: &FsContext, sb: &SuperBlock<Self>, options: &MountOptions) -> Result {
         let info = sb.data();
-        // The limits first: they are the only part that can be refused, and a
-        // refused remount changes nothing.
+        // What can be refused first: a refused remount changes nothing.
+        if options.inode64 == Some(false) && !info.inos.fit_32_bits() {
+            return Err(fc.invalid(c_str!(
+                "inode numbers are past 32 bits already: cannot switch to inode32"
+            )));
+        }
         let current = info.space.limits();
         let limits = Limits {
             bytes: options.size.unwrap_or(current.bytes),
@@ -260,6 +335,24 @@ impl FileSystem for RamFs {
                 root.set_permissions(mode);
             }
             info.mode.store(mode, Relaxed);
+        }
+        // Likewise the owner: only a `uid=` or `gid=` other than the mount's
+        // changes the root's (which may have been chowned since).
+        let uid = options.uid.filter(|&uid| uid != info.uid());
+        let gid = options.gid.filter(|&gid| gid != info.gid());
+        if uid.is_some() || gid.is_some() {
+            if let Some(root) = sb.root_inode() {
+                root.set_owner(uid, gid);
+            }
+            if let Some(uid) = uid {
+                info.uid.store(uid.global(), Relaxed);
+            }
+            if let Some(gid) = gid {
+                info.gid.store(gid.global(), Relaxed);
+            }
+        }
+        if let Some(full) = options.inode64 {
+            info.inos.set_full(full);
         }
         if let Some(on) = options.trace {
             info.trace.set(on);
@@ -280,6 +373,17 @@ impl FileSystem for RamFs {
         if limits.inodes != info.default_limits.inodes {
             m.print(format_args!(",nr_inodes={}", limits.inodes));
         }
+        // As tmpfs: the owner unless it is the initial namespace's root.
+        if info.uid() != Kuid::ROOT {
+            m.print(format_args!(",uid={}", info.uid().global()));
+        }
+        if info.gid() != Kgid::ROOT {
+            m.print(format_args!(",gid={}", info.gid().global()));
+        }
+        // The default, `inode64`, goes without saying.
+        if !info.inos.full() {
+            m.print(format_args!(",inode32"));
+        }
         if info.trace.enabled() {
             m.print(format_args!(",trace"));
         }
@@ -292,6 +396,17 @@ impl FileSystem for RamFs {
 
     fn new_inode_data() -> impl PinInit<inode::RamfsInode, Error> {
         inode::RamfsInode::new()
+    }
+
+    /// ACLs are charged to `size=` as xattrs are.
+    fn acl_changed(inode: &LockedInode<Self>, old: u64, new: u64) -> Result {
+        let space = &inode.super_block().data().space;
+        if new > old {
+            space.charge(new - old)
+        } else {
+            space.uncharge(old - new);
+            Ok(())
+        }
     }
 
     fn evict(inode: &EvictingInode<Self>) {

@@ -153,6 +153,18 @@ impl fmt::Display for Ret {
     }
 }
 
+/// Shows a result that is a number (an offset) or an error.
+pub(crate) struct RetNum<'a>(pub(crate) &'a Result<i64>);
+
+impl fmt::Display for RetNum<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Ok(n) => write!(f, "{n}"),
+            Err(e) => show_error(f, *e),
+        }
+    }
+}
+
 /// Shows the result of an operation that makes an inode: `ino N` or an error.
 pub(crate) struct NewIno<'a>(pub(crate) &'a Result<c_ulong>);
 

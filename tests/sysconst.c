@@ -8,11 +8,16 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
+#include <linux/falloc.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 
 #define PY(name) printf("%s = %lld\n", #name, (long long)(name))
+/* A value under a name of its own (a size, an offset). */
+#define PY_AS(name, value) printf("%s = %lld\n", name, (long long)(value))
 
 int main(void)
 {
@@ -32,6 +37,15 @@ int main(void)
 	PY(FSCONFIG_CMD_CREATE);
 	PY(FSMOUNT_CLOEXEC);
 	PY(MOVE_MOUNT_F_EMPTY_PATH);
+	/* idmapped mounts: a user namespace (unshare(2)), open_tree(2),
+	 * mount_setattr(2) and its struct */
+	PY(CLONE_NEWUSER);
+	PY(OPEN_TREE_CLONE);
+	PY(OPEN_TREE_CLOEXEC);
+	PY(MOUNT_ATTR_IDMAP);
+	PY_AS("MOUNT_ATTR_SIZE", sizeof(struct mount_attr));
+	PY_AS("MOUNT_ATTR_ATTR_SET", offsetof(struct mount_attr, attr_set));
+	PY_AS("MOUNT_ATTR_USERNS_FD", offsetof(struct mount_attr, userns_fd));
 	/* mmap(2), msync(2) */
 	PY(PROT_READ);
 	PY(PROT_WRITE);
@@ -46,5 +60,11 @@ int main(void)
 	/* madvise(2) */
 	PY(MADV_POPULATE_READ);
 	PY(MADV_POPULATE_WRITE);
+	/* fallocate(2) */
+	PY(FALLOC_FL_KEEP_SIZE);
+	PY(FALLOC_FL_PUNCH_HOLE);
+	PY(FALLOC_FL_COLLAPSE_RANGE);
+	PY(FALLOC_FL_ZERO_RANGE);
+	PY(FALLOC_FL_INSERT_RANGE);
 	return 0;
 }

@@ -11,6 +11,7 @@
 use super::{
     bindings,
     filesystem::{fill_super, Registration},
+    ids::{Kgid, Kuid},
     super_block::SuperBlock,
     table, to_c, zeroed, FileSystem,
 };
@@ -34,8 +35,14 @@ pub(crate) enum ParamKind {
     None,
     /// A `u32` number.
     U32,
+    /// A flag.
+    Flag,
     /// A flag, also taken with a `no` prefix.
     FlagNo,
+    /// A user id, in the mounter's user namespace.
+    Uid,
+    /// A group id, in the mounter's user namespace.
+    Gid,
     /// A string, parsed by the filesystem.
     String,
 }
@@ -55,6 +62,33 @@ impl ParamSpec {
             name,
             kind: ParamKind::U32,
             base,
+        }
+    }
+
+    /// `fsparam_flag`: `name`.
+    pub(crate) const fn flag(name: &'static CStr) -> Self {
+        Self {
+            name,
+            kind: ParamKind::Flag,
+            base: 0,
+        }
+    }
+
+    /// `fsparam_uid`: `name=N`, a user id as the mounter's namespace sees it.
+    pub(crate) const fn uid(name: &'static CStr) -> Self {
+        Self {
+            name,
+            kind: ParamKind::Uid,
+            base: 0,
+        }
+    }
+
+    /// `fsparam_gid`: `name=N`, a group id as the mounter's namespace sees it.
+    pub(crate) const fn gid(name: &'static CStr) -> Self {
+        Self {
+            name,
+            kind: ParamKind::Gid,
+            base: 0,
         }
     }
 
@@ -83,6 +117,11 @@ pub(crate) enum ParamValue<'a> {
     U32(u32),
     /// A flag: `true` for `name`, `false` for `noname`.
     Flag(bool),
+    /// A user id, mapped from the mounter's namespace (valid, but not
+    /// necessarily mapped in the context's: see [`FsContext::maps_uid`]).
+    Uid(Kuid),
+    /// A group id. See [`ParamValue::Uid`].
+    Gid(Kgid),
     /// A string, valid for the call.
     String(&'a CStr),
 }
@@ -107,7 +146,9 @@ pub(super) const fn build_params(
             type_: match spec.kind {
                 ParamKind::U32 => Some(bindings::fs_param_is_u32),
                 ParamKind::String => Some(bindings::fs_param_is_string),
-                ParamKind::FlagNo | ParamKind::None => None,
+                ParamKind::Uid => Some(bindings::fs_param_is_uid),
+                ParamKind::Gid => Some(bindings::fs_param_is_gid),
+                ParamKind::Flag | ParamKind::FlagNo | ParamKind::None => None,
             },
             // At most `MAX_PARAMS`, so it fits.
             opt: i as u8,
@@ -165,6 +206,20 @@ impl FsContext {
             )
         };
         EINVAL
+    }
+
+    /// Whether `uid` has a number in the context's user namespace (the
+    /// namespace the filesystem is mounted for): `kuid_has_mapping()`.
+    pub(crate) fn maps_uid(&self, uid: Kuid) -> bool {
+        // SAFETY: `user_ns` is set when the context is made, holds a
+        // reference, and never changes.
+        unsafe { bindings::from_kuid((*self.0.get()).user_ns, uid.to_c()) != u32::MAX }
+    }
+
+    /// Whether `gid` has a number in the context's user namespace.
+    pub(crate) fn maps_gid(&self, gid: Kgid) -> bool {
+        // SAFETY: As in `maps_uid`.
+        unsafe { bindings::from_kgid((*self.0.get()).user_ns, gid.to_c()) != u32::MAX }
     }
 
     /// Whether the context belongs to the initial user namespace (a mount by
@@ -264,7 +319,16 @@ unsafe extern "C" fn parse_param<T: FileSystem>(
             // SAFETY: For a `fs_param_is_u32` option the parser sets `uint_32`.
             ParamValue::U32(unsafe { *result.__bindgen_anon_1.uint_32.as_ref() })
         }
-        Some(ParamKind::FlagNo) => ParamValue::Flag(!result.negated),
+        Some(ParamKind::Flag | ParamKind::FlagNo) => ParamValue::Flag(!result.negated),
+        // SAFETY: For a `fs_param_is_uid` option the parser sets `uid`, a
+        // valid id mapped from the caller's namespace.
+        Some(ParamKind::Uid) => ParamValue::Uid(Kuid::from_c(unsafe {
+            *result.__bindgen_anon_1.uid.as_ref()
+        })),
+        // SAFETY: For a `fs_param_is_gid` option the parser sets `gid`.
+        Some(ParamKind::Gid) => ParamValue::Gid(Kgid::from_c(unsafe {
+            *result.__bindgen_anon_1.gid.as_ref()
+        })),
         Some(ParamKind::String) => {
             // SAFETY: For a `fs_param_is_string` option the parser has checked
             // that `string` is a non-empty C string, live for the call.

@@ -12,6 +12,7 @@
 
 use super::{
     bindings,
+    ids::Idmap,
     inode::{Inode, InodeView, LockedInode, NewInode},
     to_c, FileSystem,
 };
@@ -119,6 +120,7 @@ impl<'a, T: FileSystem> LockedDentry<'a, T> {
 /// for `'a`.
 pub(crate) struct NegativeDentry<'a, T> {
     dentry: *mut bindings::dentry,
+    idmap: Idmap<'a>,
     _call: PhantomData<&'a T>,
 }
 
@@ -126,11 +128,18 @@ impl<'a, T: FileSystem> NegativeDentry<'a, T> {
     /// # Safety
     ///
     /// As the invariants.
-    unsafe fn new(dentry: *mut bindings::dentry) -> Self {
+    unsafe fn new(dentry: *mut bindings::dentry, idmap: Idmap<'a>) -> Self {
         Self {
             dentry,
+            idmap,
             _call: PhantomData,
         }
+    }
+
+    /// The idmap of the mount the call came through: a new inode's owner
+    /// is set through it.
+    pub(crate) fn idmap(&self) -> Idmap<'a> {
+        self.idmap
     }
 
     /// The entry's name.
@@ -355,11 +364,17 @@ unsafe extern "C" fn lookup<T: FileSystem>(
 /// `dir` must be a live directory of `T` whose `i_rwsem` is held for
 /// writing, and `dentry` a live negative dentry in it, for `'a`.
 unsafe fn new_entry<'a, T: FileSystem>(
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> (&'a LockedInode<T>, NegativeDentry<'a, T>) {
-    // SAFETY: See above.
-    unsafe { (LockedInode::from_raw(dir), NegativeDentry::new(dentry)) }
+    // SAFETY: See above; the VFS's idmap is live for the call.
+    unsafe {
+        (
+            LockedInode::from_raw(dir),
+            NegativeDentry::new(dentry, Idmap::from_raw(idmap)),
+        )
+    }
 }
 
 /// # Safety
@@ -367,14 +382,14 @@ unsafe fn new_entry<'a, T: FileSystem>(
 /// Called by the VFS as `inode_operations::create`: `dir` is a live directory
 /// of `T`, locked, and `dentry` a live negative dentry in it.
 unsafe extern "C" fn create<T: FileSystem>(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
     _excl: bool,
 ) -> c_int {
     // SAFETY: See above.
-    let (dir, dentry) = unsafe { new_entry(dir, dentry) };
+    let (dir, dentry) = unsafe { new_entry(idmap, dir, dentry) };
     to_c(T::create(dir, dentry, mode))
 }
 
@@ -382,14 +397,14 @@ unsafe extern "C" fn create<T: FileSystem>(
 ///
 /// Called by the VFS as `inode_operations::mknod`: as [`create`].
 unsafe extern "C" fn mknod<T: FileSystem>(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
     dev: bindings::dev_t,
 ) -> c_int {
     // SAFETY: See above.
-    let (dir, dentry) = unsafe { new_entry(dir, dentry) };
+    let (dir, dentry) = unsafe { new_entry(idmap, dir, dentry) };
     to_c(T::mknod(dir, dentry, mode, dev))
 }
 
@@ -397,13 +412,13 @@ unsafe extern "C" fn mknod<T: FileSystem>(
 ///
 /// Called by the VFS as `inode_operations::mkdir`: as [`create`].
 unsafe extern "C" fn mkdir<T: FileSystem>(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: See above.
-    let (dir, dentry) = unsafe { new_entry(dir, dentry) };
+    let (dir, dentry) = unsafe { new_entry(idmap, dir, dentry) };
     to_c(T::mkdir(dir, dentry, mode))
 }
 
@@ -413,13 +428,14 @@ unsafe extern "C" fn mkdir<T: FileSystem>(
 /// `target` a NUL-terminated string of at most `PATH_MAX` bytes, copied from
 /// user space, live for the call.
 unsafe extern "C" fn symlink<T: FileSystem>(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
     target: *const c_char,
 ) -> c_int {
     // SAFETY: See above.
-    let ((dir, dentry), target) = unsafe { (new_entry(dir, dentry), CStr::from_char_ptr(target)) };
+    let ((dir, dentry), target) =
+        unsafe { (new_entry(idmap, dir, dentry), CStr::from_char_ptr(target)) };
     to_c(T::symlink(dir, dentry, target))
 }
 
@@ -432,10 +448,16 @@ unsafe extern "C" fn symlink<T: FileSystem>(
 /// for `'a`.
 pub(crate) struct TmpFile<'a, T> {
     file: *mut bindings::file,
+    idmap: Idmap<'a>,
     _call: PhantomData<&'a T>,
 }
 
 impl<'a, T: FileSystem> TmpFile<'a, T> {
+    /// The idmap of the mount the open came through.
+    pub(crate) fn idmap(&self) -> Idmap<'a> {
+        self.idmap
+    }
+
     /// The file's (nameless) dentry's name, as LSM hooks take it.
     pub(crate) fn qstr(&self) -> Qstr<'_> {
         // SAFETY: The file and its dentry are live; an unhashed dentry's name
@@ -470,7 +492,7 @@ impl<'a, T: FileSystem> TmpFile<'a, T> {
 /// Called by the VFS as `inode_operations::tmpfile`: `dir` is a live directory
 /// of `T` and `file` a live file being opened, with a negative dentry.
 unsafe extern "C" fn tmpfile<T: FileSystem>(
-    _idmap: *mut bindings::mnt_idmap,
+    idmap: *mut bindings::mnt_idmap,
     dir: *mut bindings::inode,
     file: *mut bindings::file,
     mode: bindings::umode_t,
@@ -480,6 +502,8 @@ unsafe extern "C" fn tmpfile<T: FileSystem>(
     // INVARIANT: See above.
     let file = TmpFile {
         file,
+        // SAFETY: The VFS's idmap is live for the call.
+        idmap: unsafe { Idmap::from_raw(idmap) },
         _call: PhantomData,
     };
     to_c(T::tmpfile(dir, file, mode))
@@ -698,7 +722,9 @@ impl<'a, T: FileSystem> RenameRequest<'a, T> {
         }
         // SAFETY: `entry` is live (we hold its only reference), negative, and
         // its parent is `old_dir`, locked.
-        let made = make(self.old_dir(), unsafe { NegativeDentry::new(entry) });
+        let made = make(self.old_dir(), unsafe {
+            NegativeDentry::new(entry, Idmap::from_raw(self.idmap))
+        });
         // Only `NegativeDentry::instantiate_pinned` makes the entry positive,
         // and it pins it.
         // SAFETY: We still hold the reference `d_alloc()` gave.

@@ -11,11 +11,20 @@
 //! filesystem's [`FileOperations`] in the slots it implements: `read_iter`,
 //! `fault` (wrapping `filemap_fault`), `write_begin` (wrapping libfs's).
 
-use super::{bindings, inode::Inode, table, zeroed, FileSystem};
-use core::{ffi::c_void, marker::PhantomData, ptr::NonNull};
+use super::{
+    bindings,
+    inode::{FolioBatch, Inode, InodeView, LockedInode},
+    table, zeroed, FileSystem,
+};
+use core::{
+    ffi::c_void,
+    marker::PhantomData,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicI64, Ordering},
+};
 use kernel::{
     error::to_result,
-    ffi::{c_int, c_uint},
+    ffi::{c_int, c_uint, c_ulong},
     prelude::*,
 };
 
@@ -38,6 +47,23 @@ pub(crate) trait FileOperations: Sized {
     /// A write (or splice, or symlink) is about to add to a page of the
     /// file; call [`WriteBegin::simple`] for libfs's preparation.
     fn write_begin(_request: WriteBegin<'_, Self>) -> Result {
+        kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `lseek(SEEK_DATA)` (`hole` false) or `lseek(SEEK_HOLE)` (`hole`
+    /// true) from `offset`: the offset of the first data or hole at or
+    /// after it. The inode is locked, so its size and pages stay put (but
+    /// for page faults, which only add pages). Other seeks are the generic
+    /// ones. Without it, the generic `SEEK_DATA`/`SEEK_HOLE`: all data.
+    fn seek_hole_data(_inode: &LockedInode<Self>, _offset: i64, _hole: bool) -> Result<i64> {
+        kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// `fallocate()`, after the VFS's checks (an open for writing, a
+    /// regular file, `offset` at least 0, `len` above 0, their sum within
+    /// the filesystem's largest size, `PUNCH_HOLE` only with `KEEP_SIZE`).
+    /// Without it, EOPNOTSUPP.
+    fn fallocate(_request: FallocateRequest<'_, Self>) -> Result {
         kernel::build_error(kernel::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -65,7 +91,16 @@ impl<T: FileSystem> Tables<T> {
             Some(bindings::filemap_splice_read)
         },
         splice_write: Some(bindings::iter_file_splice_write),
-        llseek: Some(bindings::generic_file_llseek),
+        fallocate: if T::HAS_FALLOCATE {
+            Some(fallocate::<T>)
+        } else {
+            None
+        },
+        llseek: if T::HAS_SEEK_HOLE_DATA {
+            Some(llseek::<T>)
+        } else {
+            Some(bindings::generic_file_llseek)
+        },
         // No `get_unmapped_area`: the VFS then places the mapping with
         // `mm_get_unmapped_area(current->mm, ...)`, which is all the C ramfs's
         // hook does.
@@ -104,6 +139,193 @@ unsafe fn data_inode<'a, T: FileSystem>(file: *mut bindings::file) -> &'a Inode<
     // SAFETY: `f_mapping` is set at open and stays for the file's lifetime,
     // as does its host inode, which the open file holds a reference on.
     unsafe { Inode::from_raw((*(*file).f_mapping).host) }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `file_operations::llseek` on an open file of `T`.
+unsafe extern "C" fn llseek<T: FileSystem>(
+    file: *mut bindings::file,
+    offset: bindings::loff_t,
+    whence: c_int,
+) -> bindings::loff_t {
+    let hole = match u32::try_from(whence) {
+        Ok(bindings::SEEK_DATA) => false,
+        Ok(bindings::SEEK_HOLE) => true,
+        // SAFETY: `file` is live, as the VFS called us with it.
+        _ => return unsafe { bindings::generic_file_llseek(file, offset, whence) },
+    };
+    // SAFETY: `file` is an open file of `T`, live for the call.
+    let inode = unsafe { data_inode::<T>(file) };
+    let raw = inode.raw();
+    // SAFETY: The inode is live (the file holds it). `inode_lock()`: its
+    // `i_rwsem` for writing, held until the `up_write()` below, for as long
+    // as the `LockedInode` view lives.
+    let ret = unsafe {
+        bindings::down_write(ptr::addr_of_mut!((*raw).i_rwsem));
+        let result = T::seek_hole_data(LockedInode::from_raw(raw), offset, hole);
+        bindings::up_write(ptr::addr_of_mut!((*raw).i_rwsem));
+        result
+    };
+    match ret {
+        // SAFETY: `file` is live; `vfs_setpos()` checks the bound and sets
+        // `f_pos` as `lseek()` does.
+        Ok(pos) => unsafe { bindings::vfs_setpos(file, pos, bindings::MAX_LFS_FILESIZE) },
+        Err(e) => e.to_errno().into(),
+    }
+}
+
+/// # Safety
+///
+/// Called by the VFS as `file_operations::fallocate` (`vfs_fallocate()`,
+/// which has checked the arguments) on an open file of `T`.
+unsafe extern "C" fn fallocate<T: FileSystem>(
+    file: *mut bindings::file,
+    mode: c_int,
+    offset: bindings::loff_t,
+    len: bindings::loff_t,
+) -> kernel::ffi::c_long {
+    let Some(file) = NonNull::new(file) else {
+        return EINVAL.to_errno() as kernel::ffi::c_long;
+    };
+    // SAFETY: `file` is an open file of `T`, live for the call.
+    let inode = unsafe { data_inode::<T>(file.as_ptr()) };
+    let raw = inode.raw();
+    // The inode's `i_rwsem` (`inode_lock()`), then its mapping's
+    // `invalidate_lock` (`filemap_invalidate_lock()`), in the VFS's order.
+    // SAFETY: The inode and its mapping (its own `i_data`) are live; both
+    // locks are held for writing as long as the request lives.
+    let result = unsafe {
+        let invalidate = ptr::addr_of_mut!((*(*raw).i_mapping).invalidate_lock);
+        bindings::down_write(ptr::addr_of_mut!((*raw).i_rwsem));
+        bindings::down_write(invalidate);
+        // INVARIANT: Both locks are held for the request's life.
+        let result = T::fallocate(FallocateRequest {
+            file,
+            inode: LockedInode::from_raw(raw),
+            mode: mode as u32,
+            offset,
+            len,
+        });
+        bindings::up_write(invalidate);
+        bindings::up_write(ptr::addr_of_mut!((*raw).i_rwsem));
+        result
+    };
+    super::to_c(result) as kernel::ffi::c_long
+}
+
+/// A `fallocate()` call: the file, what to do (`mode`, `FALLOC_FL_*` bits)
+/// and the range. The inode's `i_rwsem` and its mapping's
+/// `invalidate_lock` are held for writing for the call, so no write,
+/// truncate or page fault that adds a page to the file runs meanwhile.
+///
+/// # Invariants
+///
+/// `file` is a live open file of `T` whose data inode is `inode`; both locks
+/// are held for writing for `'a`.
+pub(crate) struct FallocateRequest<'a, T> {
+    file: NonNull<bindings::file>,
+    inode: &'a LockedInode<T>,
+    mode: u32,
+    offset: i64,
+    len: i64,
+}
+
+impl<'a, T: FileSystem> FallocateRequest<'a, T> {
+    /// The file's inode, locked.
+    pub(crate) fn inode(&self) -> &'a LockedInode<T> {
+        self.inode
+    }
+
+    /// The `FALLOC_FL_*` bits.
+    pub(crate) fn mode(&self) -> u32 {
+        self.mode
+    }
+
+    /// The range: its first byte (at least 0) and its length (above 0; the
+    /// sum fits the filesystem's largest size).
+    pub(crate) fn range(&self) -> (i64, i64) {
+        (self.offset, self.len)
+    }
+
+    /// Whether the file may grow to `size` bytes: EFBIG past the caller's
+    /// `RLIMIT_FSIZE` (which also sends it SIGXFSZ) or the filesystem's
+    /// largest size (`inode_newsize_ok()`).
+    pub(crate) fn check_size(&self, size: i64) -> Result {
+        // SAFETY: The inode is live and locked (invariant).
+        to_result(unsafe { bindings::inode_newsize_ok(self.inode.raw(), size) })
+    }
+
+    /// Adds page `index` to the page cache as a page with no data yet (not
+    /// up to date: reads see zeroes, `SEEK_DATA` a hole, until it is
+    /// written), unless the page cache holds it already. ENOMEM when no
+    /// page can be had. The page is marked dirty, so that dropping the clean
+    /// caches leaves it.
+    pub(crate) fn add_blank_page(&self, index: u64) -> Result {
+        let index = c_ulong::try_from(index).map_err(|_| EFBIG)?;
+        // `__filemap_get_folio()` with `FGP_CREAT` returns the page there or
+        // a new one, locked, with a reference, or an error pointer. Writes
+        // and faults that would fill a new one are locked out (invariant).
+        // SAFETY: The mapping is live; we own the reference we are given.
+        unsafe {
+            let mapping = (*self.inode.raw()).i_mapping;
+            let folio = kernel::error::from_err_ptr(bindings::__filemap_get_folio(
+                mapping,
+                index,
+                bindings::FGP_LOCK | bindings::FGP_CREAT,
+                (*mapping).gfp_mask,
+            ))?;
+            // A folio just made is clean and not up to date; marking an up to
+            // date one dirty again is harmless.
+            bindings::folio_mark_dirty(folio);
+            bindings::folio_unlock(folio);
+            // The batch puts the reference (`folio_put()`).
+            let mut batch = FolioBatch::new();
+            batch.push(folio);
+        }
+        Ok(())
+    }
+
+    /// Removes pages `first` to `last` from the page cache, data and all
+    /// (`truncate_inode_pages_range()`): undoes what [`Self::add_blank_page`]
+    /// added when the request fails half-way. No mapping can hold a page
+    /// with no data.
+    pub(crate) fn remove_pages(&self, first: u64, last: u64) {
+        let shift = bindings::PAGE_SHIFT;
+        let start = i64::try_from(first << shift).unwrap_or(i64::MAX);
+        let end = i64::try_from(((last + 1) << shift) - 1).unwrap_or(i64::MAX);
+        // SAFETY: The mapping is live and locked against new pages (invariant).
+        unsafe { bindings::truncate_inode_pages_range((*self.inode.raw()).i_mapping, start, end) };
+    }
+
+    /// Punches a hole from byte `start` to `end` (inclusive): its whole
+    /// pages leave the page cache, unmapped from every mapping first
+    /// (private copies stay), and the parts of pages at either end read as
+    /// zeroes (`truncate_pagecache_range()`).
+    pub(crate) fn punch_hole(&self, start: i64, end: i64) {
+        // SAFETY: The inode is live and both locks are held (invariant), as
+        // `truncate_pagecache_range()` requires.
+        unsafe { bindings::truncate_pagecache_range(self.inode.raw(), start, end) };
+    }
+
+    /// Sets the file size to `size` when that is larger (`i_size_write()`).
+    pub(crate) fn grow_size(&self, size: i64) {
+        if size > self.inode.size() {
+            // SAFETY: The inode is live and its `i_rwsem` held (invariant),
+            // under which `i_size` changes; a release store, as
+            // `i_size_write()` on 64-bit machines.
+            unsafe { AtomicI64::from_ptr(ptr::addr_of_mut!((*self.inode.raw()).i_size)) }
+                .store(size, Ordering::Release);
+        }
+    }
+
+    /// The file was modified: its change and modification times are now,
+    /// and a set-user-ID or set-group-ID bit is dropped as a write drops it
+    /// (`file_modified()`).
+    pub(crate) fn file_modified(&self) -> Result {
+        // SAFETY: The file is live and its inode locked (invariant).
+        to_result(unsafe { bindings::file_modified(self.file.as_ptr()) })
+    }
 }
 
 /// A `read_iter` call: the request (`struct kiocb`: the file and position)

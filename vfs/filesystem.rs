@@ -7,7 +7,7 @@
 use super::{
     bindings,
     context::{self, FsContext, ParamKind, ParamSpec, MAX_PARAMS},
-    inode::{self, EvictingInode, InodeView, NewInode},
+    inode::{self, EvictingInode, InodeView, LockedInode, NewInode},
     super_block::{self, SeqFile, Statfs, SuperBlock},
     table, xattr, zeroed, DirOperations, FileOperations, InodeOperations, XattrOperations,
 };
@@ -41,6 +41,21 @@ pub(crate) trait FileSystem:
     const INODE_CACHE_NAME: &'static CStr;
     /// Whether a user namespace's root may mount it (`FS_USERNS_MOUNT`).
     const USERNS_MOUNT: bool;
+    /// Whether its inodes have POSIX ACLs (`SB_POSIXACL`), kept by the layer
+    /// in the VFS's cache (see `acl.rs`).
+    const POSIX_ACL: bool;
+    /// An ACL of `inode` is replaced (`setfacl`, `chmod`): it took `old`
+    /// bytes of memory and will take `new`. An error refuses the change.
+    /// The ACLs a new inode inherits and an evicted one drops are seen with
+    /// [`NewInode::acl_bytes`](super::NewInode::acl_bytes) and
+    /// [`EvictingInode::acl_bytes`](super::EvictingInode::acl_bytes).
+    fn acl_changed(_inode: &LockedInode<Self>, _old: u64, _new: u64) -> Result {
+        Ok(())
+    }
+
+    /// Whether its mounts may be idmapped (`FS_ALLOW_IDMAP`): the filesystem
+    /// passes each call's [`Idmap`](super::Idmap) on wherever ids are set.
+    const ALLOW_IDMAP: bool;
     /// The number `statfs()` reports as the type (`f_type`).
     const MAGIC: c_ulong;
     /// The mount options: the index of each in this slice is what
@@ -149,11 +164,15 @@ impl<T: FileSystem> Registration<T> {
         self.inode_cache.store(cache, Ordering::Release);
         let fs_type = bindings::file_system_type {
             name: T::NAME.as_char_ptr(),
-            fs_flags: if T::USERNS_MOUNT {
+            fs_flags: (if T::USERNS_MOUNT {
                 bindings::FS_USERNS_MOUNT as c_int
             } else {
                 0
-            },
+            }) | (if T::ALLOW_IDMAP {
+                bindings::FS_ALLOW_IDMAP as c_int
+            } else {
+                0
+            }),
             init_fs_context: Some(context::init_fs_context::<T>),
             parameters: self.params.as_ptr().cast(),
             kill_sb: Some(kill_sb::<T>),
@@ -288,6 +307,9 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
             // setuid/setgid clears the mark (as tmpfs and every block
             // filesystem do).
             (*sb).s_flags |= bindings::SB_NOSEC;
+            if T::POSIX_ACL {
+                (*sb).s_flags |= bindings::SB_POSIXACL;
+            }
             if T::HAS_GET {
                 (*sb).s_xattr = xattr::handlers::<T>().cast();
             }

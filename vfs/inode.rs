@@ -10,16 +10,17 @@
 //! the filesystem type's own.
 
 use super::{
-    bindings,
+    acl, bindings,
     dentry::{self, Qstr},
     file,
     filesystem::Registration,
+    ids::{Idmap, Kgid, Kuid},
     super_block::SuperBlock,
     table, to_c, xattr, zeroed, FileSystem,
 };
 use core::{
     marker::PhantomData,
-    ops::Deref,
+    ops::{ControlFlow, Deref},
     ptr::{self, NonNull},
     sync::atomic::{AtomicI64, AtomicU32, AtomicUsize, Ordering},
 };
@@ -211,6 +212,113 @@ pub(crate) trait InodeView<T: FileSystem> {
             )
         }
     }
+
+    /// Calls `f` with each page the page cache holds from index `first` to
+    /// `last` (inclusive), in order, until it returns `Break`. A snapshot:
+    /// pages may come and go meanwhile unless the caller excludes that.
+    fn for_each_page(
+        &self,
+        first: u64,
+        last: u64,
+        mut f: impl FnMut(CachedPage) -> ControlFlow<()>,
+    ) {
+        let (Ok(mut start), Ok(end)) = (c_ulong::try_from(first), c_ulong::try_from(last)) else {
+            return;
+        };
+        loop {
+            let mut batch = FolioBatch::new();
+            // SAFETY: The mapping is live (see `nr_pages`); `filemap_get_folios()`
+            // takes the RCU read lock itself and a reference on each folio it
+            // puts in the batch, which the batch releases when dropped.
+            let found = unsafe {
+                bindings::filemap_get_folios((*self.raw()).i_mapping, &mut start, end, &mut batch.0)
+            };
+            for &folio in batch.0.folios.iter().take(found as usize) {
+                // Its index is stable while it is in the mapping; `flags`
+                // changes by atomic bit operations: an acquiring load, as
+                // `folio_test_uptodate()` does.
+                // SAFETY: The batch holds a reference on `folio`.
+                let page = unsafe {
+                    let head = ptr::addr_of_mut!((*folio).__bindgen_anon_1.__bindgen_anon_1);
+                    CachedPage {
+                        index: (*head).index as u64,
+                        uptodate: AtomicUsize::from_ptr(ptr::addr_of_mut!((*head).flags).cast())
+                            .load(Ordering::Acquire)
+                            & (1 << bindings::pageflags_PG_uptodate)
+                            != 0,
+                    }
+                };
+                if f(page).is_break() {
+                    return;
+                }
+            }
+            // A batch that is not full was the last.
+            if (found as usize) < batch.0.folios.len() {
+                return;
+            }
+        }
+    }
+
+    /// Whether the page cache holds page `index` and it is up to date (its
+    /// data is there: not a page being filled, nor one `fallocate()` made).
+    fn has_uptodate_page(&self, index: u64) -> bool {
+        let mut uptodate = false;
+        self.for_each_page(index, index, |page| {
+            uptodate = page.uptodate;
+            ControlFlow::Break(())
+        });
+        uptodate
+    }
+}
+
+/// A page of an inode's page cache, as [`InodeView::for_each_page`] sees it.
+/// The page cache of this layer's files holds single pages only (their
+/// mappings never allow large folios), so a folio is one page.
+pub(crate) struct CachedPage {
+    /// Its index in the file (its offset in pages).
+    pub(crate) index: u64,
+    /// Whether its data is there: a page being filled, or made by
+    /// `fallocate()` and not written since, is not up to date.
+    pub(crate) uptodate: bool,
+}
+
+/// A batch of folios with a reference on each (`struct folio_batch`),
+/// released when dropped.
+///
+/// # Invariants
+///
+/// The first `nr` entries of `folios` each hold a reference this batch owns.
+pub(super) struct FolioBatch(bindings::folio_batch);
+
+impl FolioBatch {
+    /// An empty batch (`folio_batch_init()`).
+    pub(super) fn new() -> Self {
+        // SAFETY: An all-zero batch is an empty one; INVARIANT: no entries.
+        Self(unsafe { zeroed() })
+    }
+
+    /// Adds `folio` to the batch, which then owns the reference on it.
+    ///
+    /// # Safety
+    ///
+    /// The caller owns a reference on `folio`, which it gives to the batch.
+    /// The batch must have room (it holds at most 31).
+    pub(super) unsafe fn push(&mut self, folio: *mut bindings::folio) {
+        let nr = usize::from(self.0.nr);
+        if let Some(slot) = self.0.folios.get_mut(nr) {
+            *slot = folio;
+            // INVARIANT: The caller gave us the reference.
+            self.0.nr += 1;
+        }
+    }
+}
+
+impl Drop for FolioBatch {
+    fn drop(&mut self) {
+        // SAFETY: `__folio_batch_release()` puts the references the batch
+        // holds (invariant) and empties it.
+        unsafe { bindings::__folio_batch_release(&mut self.0) };
+    }
 }
 
 /// A VFS inode of filesystem `T`, referenced.
@@ -279,6 +387,25 @@ impl<T: FileSystem> Inode<T> {
             bindings::down_write(ptr::addr_of_mut!((*inode).i_rwsem));
             let type_bits = (*inode).i_mode & bindings::S_IFMT as bindings::umode_t;
             (*inode).i_mode = type_bits | (mode & !(bindings::S_IFMT as bindings::umode_t));
+            bindings::inode_set_ctime_current(inode);
+            bindings::up_write(ptr::addr_of_mut!((*inode).i_rwsem));
+        }
+    }
+
+    /// Sets the owner where given and the change time (`chown` without the
+    /// checks), taking the inode's lock, as `notify_change()` would.
+    pub(crate) fn set_owner(&self, uid: Option<Kuid>, gid: Option<Kgid>) {
+        let inode = self.raw();
+        // SAFETY: `self` is live. The owner and the times change under
+        // `i_rwsem`, taken here for writing (`inode_lock()`).
+        unsafe {
+            bindings::down_write(ptr::addr_of_mut!((*inode).i_rwsem));
+            if let Some(uid) = uid {
+                (*inode).i_uid = uid.to_c();
+            }
+            if let Some(gid) = gid {
+                (*inode).i_gid = gid.to_c();
+            }
             bindings::inode_set_ctime_current(inode);
             bindings::up_write(ptr::addr_of_mut!((*inode).i_rwsem));
         }
@@ -385,6 +512,13 @@ impl<T: FileSystem> EvictingInode<T> {
         // SAFETY: Transparent over `Opaque<inode>`; see above.
         unsafe { &*ptr.cast() }
     }
+
+    /// What its POSIX ACLs take from the allocator (0 without): given back
+    /// now, as the VFS frees them after eviction.
+    pub(crate) fn acl_bytes(&self) -> u64 {
+        // SAFETY: The inode is being evicted: nobody else changes its ACLs.
+        unsafe { acl::inode_bytes(self.raw()) }
+    }
 }
 
 impl<T: FileSystem> InodeView<T> for EvictingInode<T> {
@@ -418,10 +552,12 @@ pub(crate) enum InodeKind {
 pub(crate) struct NewInode<T: FileSystem>(NonNull<Inode<T>>);
 
 impl<T: FileSystem> NewInode<T> {
-    /// Makes a new inode on `sb` (`new_inode()`), numbered with
-    /// `get_next_ino()`, its page cache using `T`'s address space operations.
+    /// Makes a new inode on `sb` (`new_inode()`), numbered `ino`, its page
+    /// cache using `T`'s address space operations. EOVERFLOW when `ino` does
+    /// not fit the kernel's `ino_t`.
     #[inline]
-    pub(crate) fn new(sb: &SuperBlock<T>) -> Result<Self> {
+    pub(crate) fn new(sb: &SuperBlock<T>, ino: u64) -> Result<Self> {
+        let ino = c_ulong::try_from(ino).map_err(|_| super::errno(bindings::EOVERFLOW))?;
         // SAFETY: `sb` is a live super block.
         let raw = NonNull::new(unsafe { bindings::new_inode(sb.as_ptr()) }).ok_or(ENOMEM)?;
         // SAFETY: The super block is `T`'s, so its type is a `Registration<T>`.
@@ -431,8 +567,7 @@ impl<T: FileSystem> NewInode<T> {
         // Its mapping is its own `i_data`.
         unsafe {
             let inode = raw.as_ptr();
-            // `get_next_ino()` returns an `unsigned int`, which fits `i_ino`.
-            (*inode).i_ino = bindings::get_next_ino() as _;
+            (*inode).i_ino = ino;
             (*(*inode).i_mapping).a_ops = registration.aops();
         }
         // INVARIANT: The only reference, to an unbound inode of `T`.
@@ -445,20 +580,64 @@ impl<T: FileSystem> NewInode<T> {
 
     /// Sets the type and permissions `mode` and the owner: the calling
     /// task's user, and the group of `dir` when it is setgid, else the
-    /// task's (`inode_init_owner()`, as POSIX asks). `None` for a root.
+    /// task's (`inode_init_owner()`, as POSIX asks), both seen through the
+    /// `idmap` of the mount the call came through. `None` for a root. With
+    /// POSIX ACLs, also the inode's ACLs (inherited from `dir`'s default
+    /// ACL) and the umask (see `acl.rs`): ENOMEM when they cannot be had.
     #[inline]
-    pub(crate) fn init_owner(&mut self, dir: Option<&Inode<T>>, mode: bindings::umode_t) {
+    pub(crate) fn init_owner(
+        &mut self,
+        idmap: Idmap<'_>,
+        dir: Option<&Inode<T>>,
+        mode: bindings::umode_t,
+    ) -> Result {
         let dir = dir.map_or(ptr::null(), |dir| dir.raw().cast_const());
+        let inode = self.raw();
         // SAFETY: The inode is ours alone (invariant); `dir` is live or null;
-        // `nop_mnt_idmap` (the identity id-mapping) is a static.
+        // the idmap is live (its invariant).
+        unsafe { bindings::inode_init_owner(idmap.as_ptr(), inode, dir, mode) };
+        if T::POSIX_ACL {
+            // SAFETY: As above; `i_mode` is the inode's own.
+            unsafe { acl::init(dir, inode, ptr::addr_of_mut!((*inode).i_mode)) }?;
+        }
+        Ok(())
+    }
+
+    /// The owner `init_owner` gave the inode.
+    pub(crate) fn owner(&self) -> (Kuid, Kgid) {
+        // SAFETY: The inode is ours alone (invariant).
         unsafe {
-            bindings::inode_init_owner(
-                ptr::addr_of_mut!(bindings::nop_mnt_idmap),
-                self.raw(),
-                dir,
-                mode,
+            (
+                Kuid::from_c((*self.raw()).i_uid),
+                Kgid::from_c((*self.raw()).i_gid),
             )
-        };
+        }
+    }
+
+    /// Sets the owner, where given (a root directory's `uid=`, `gid=`).
+    pub(crate) fn set_owner(&mut self, uid: Option<Kuid>, gid: Option<Kgid>) {
+        let inode = self.raw();
+        // SAFETY: The inode is ours alone (invariant).
+        unsafe {
+            if let Some(uid) = uid {
+                (*inode).i_uid = uid.to_c();
+            }
+            if let Some(gid) = gid {
+                (*inode).i_gid = gid.to_c();
+            }
+        }
+    }
+
+    /// What the POSIX ACLs `init_owner` gave it take from the allocator.
+    pub(crate) fn acl_bytes(&self) -> u64 {
+        // SAFETY: The inode is ours alone (invariant).
+        unsafe { acl::inode_bytes(self.raw()) }
+    }
+
+    /// Drops the ACLs `init_owner` gave it (when they cannot be charged).
+    pub(crate) fn forget_acls(&mut self) {
+        // SAFETY: The inode is ours alone (invariant).
+        unsafe { acl::forget(self.raw()) };
     }
 
     /// Keeps the page cache in memory: the only copy of a RAM filesystem's
@@ -620,6 +799,11 @@ impl<T: FileSystem> Tables<T> {
         setattr: Self::SETATTR,
         getattr: Self::GETATTR,
         listxattr: Self::LISTXATTR,
+        set_acl: if T::POSIX_ACL {
+            Some(acl::set_acl::<T>)
+        } else {
+            None
+        },
         // SAFETY: All-zero is a valid `inode_operations`: no callback.
         ..unsafe { zeroed() }
     };
@@ -688,9 +872,15 @@ impl<'a, T: FileSystem> SetattrRequest<'a, T> {
 
     /// Checks the request and applies it as libfs does (`simple_setattr()`:
     /// truncating the page cache for a new size, copying the attributes).
+    /// With POSIX ACLs, a new mode also rewrites the access ACL.
     pub(crate) fn simple(self) -> Result {
         // SAFETY: The arguments are the VFS's own, passed on unchanged.
-        to_result(unsafe { bindings::simple_setattr(self.idmap, self.dentry, self.attr) })
+        to_result(unsafe { bindings::simple_setattr(self.idmap, self.dentry, self.attr) })?;
+        if T::POSIX_ACL && self.valid() & bindings::ATTR_MODE != 0 {
+            // SAFETY: The dentry is positive and its inode locked (invariant).
+            unsafe { acl::chmod(self.idmap, self.dentry) }?;
+        }
+        Ok(())
     }
 }
 
@@ -724,25 +914,25 @@ pub(crate) struct GetattrRequest<'a, T> {
     path: *const bindings::path,
     stat: *mut bindings::kstat,
     request_mask: u32,
-    flags: c_uint,
     _call: PhantomData<&'a T>,
 }
 
 impl<'a, T: FileSystem> GetattrRequest<'a, T> {
     /// Fills in the attributes as libfs does (`simple_getattr()`: the
-    /// inode's attributes, and the blocks its page cache holds).
+    /// inode's attributes, and the blocks its page cache holds), but with
+    /// the owner seen through the mount's idmap (`simple_getattr()` passes
+    /// the identity: libfs filesystems are not idmapped; tmpfs maps).
     #[inline]
     pub(crate) fn simple(&mut self) -> Result {
-        // SAFETY: The arguments are the VFS's own, passed on unchanged.
-        to_result(unsafe {
-            bindings::simple_getattr(
-                self.idmap,
-                self.path,
-                self.stat,
-                self.request_mask,
-                self.flags,
-            )
-        })
+        // SAFETY: The arguments are the VFS's own: a live path with a
+        // positive dentry, a stat to fill; the page count is read once.
+        unsafe {
+            let inode = (*(*self.path).dentry).d_inode;
+            bindings::generic_fillattr(self.idmap, self.request_mask, inode, self.stat.cast());
+            (*self.stat).blocks =
+                ((*(*inode).i_mapping).nrpages as u64) << (bindings::PAGE_SHIFT - 9);
+        }
+        Ok(())
     }
 
     /// The inode whose attributes these are.
@@ -771,7 +961,7 @@ unsafe extern "C" fn getattr<T: FileSystem>(
     path: *const bindings::path,
     stat: *mut bindings::kstat,
     request_mask: u32,
-    flags: c_uint,
+    _flags: c_uint,
 ) -> c_int {
     // INVARIANT: The VFS's arguments, live for the call (see above).
     to_c(T::getattr(&mut GetattrRequest {
@@ -779,7 +969,6 @@ unsafe extern "C" fn getattr<T: FileSystem>(
         path,
         stat,
         request_mask,
-        flags,
         _call: PhantomData,
     }))
 }

@@ -34,10 +34,12 @@
 //! per super block ([`FileSystem::Data`]) and per inode
 //! ([`FileSystem::InodeData`]).
 
+mod acl;
 pub(crate) mod context;
 pub(crate) mod dentry;
 pub(crate) mod file;
 pub(crate) mod filesystem;
+pub(crate) mod ids;
 pub(crate) mod inode;
 mod layout;
 pub(crate) mod once;
@@ -50,8 +52,11 @@ pub(crate) use dentry::{
     DirOperations, LinkRequest, LockedDentry, LookupRequest, NegativeDentry, RenameRequest,
     TmpFile, UnlinkRequest,
 };
-pub(crate) use file::{FileOperations, PageFault, ReadRequest, VmFault, WriteBegin};
+pub(crate) use file::{
+    FallocateRequest, FileOperations, PageFault, ReadRequest, VmFault, WriteBegin,
+};
 pub(crate) use filesystem::{FileSystem, Registered, Registration};
+pub(crate) use ids::{Idmap, Kgid, Kuid};
 pub(crate) use inode::{
     EvictingInode, GetattrRequest, Inode, InodeKind, InodeOperations, InodeView, LockedInode,
     NewInode, SetattrRequest,

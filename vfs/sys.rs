@@ -43,3 +43,10 @@ pub(crate) fn mono_fast_ns() -> u64 {
     // any context.
     unsafe { bindings::ktime_get_mono_fast_ns() }
 }
+
+/// Whether a signal waits for the calling task (`signal_pending(current)`):
+/// a long operation stops, EINTR, so that the task can take it.
+pub(crate) fn signal_pending() -> bool {
+    // SAFETY: `get_current()` is the calling task, live for the call.
+    unsafe { bindings::signal_pending(bindings::get_current()) != 0 }
+}

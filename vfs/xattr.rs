@@ -13,7 +13,7 @@
 
 use super::{
     bindings,
-    inode::{Inode, LockedInode},
+    inode::{Inode, InodeView, LockedInode},
     FileSystem,
 };
 use core::{marker::PhantomData, ptr};
@@ -214,8 +214,23 @@ unsafe extern "C" fn listxattr<T: FileSystem>(
     };
     // SAFETY: The VFS passes `size` writable bytes, ours for the call.
     let buffer = unsafe { out_buffer(buffer.cast(), size) };
-    match T::list(inode, buffer) {
-        Ok(len) => isize::try_from(len).unwrap_or(isize::MAX),
+    // The ACLs' names first (`posix_acl_listxattr()`), then the filesystem's.
+    let acl_len = if T::POSIX_ACL {
+        // SAFETY: The inode is live (see above).
+        match unsafe { super::acl::list_names(inode.raw(), buffer) } {
+            Ok(len) => len,
+            Err(e) => return e.to_errno() as isize,
+        }
+    } else {
+        0
+    };
+    let rest = if buffer.is_empty() {
+        &mut []
+    } else {
+        buffer.get_mut(acl_len..).unwrap_or(&mut [])
+    };
+    match T::list(inode, rest) {
+        Ok(len) => isize::try_from(acl_len + len).unwrap_or(isize::MAX),
         Err(e) => e.to_errno() as isize,
     }
 }
