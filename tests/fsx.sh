@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # fsx 0.3.2 (file system exerciser): random reads, writes, mmap reads and
-# writes, truncates, sendfile, copy_file_range, fsync, close/open on one
-# file, every read checked against fsx's model, reproducible by seed.
-# All runs go at once: three seeds on rust_ramfs, and the first seed on the C
-# ramfs as the reference (the same operations in the same boot); every run
-# must end "All operations completed A-OK!", and for the shared seed the
-# files left on both must be byte-identical. Configuration: tests/fsx.toml.
+# writes, truncates, fallocate, punch hole, fadvise, sendfile,
+# copy_file_range, fsync, close/open on one file, every read checked against
+# fsx's model, reproducible by seed. All runs go at once: three seeds on
+# rust_ramfs, and the first seed on tmpfs as the reference (the same
+# operations in the same boot; the C ramfs has no fallocate); every run must
+# end "All operations completed A-OK!", and for the shared seed the files
+# left on both must be byte-identical. Configuration: tests/fsx.toml.
 # Logs (and fsx's .fsxlog/.fsxgood on a failure) and results:
 # results/suites/fsx*. Operations per run: 100 000 on the plain kernel,
 # 10 000 on the debug kernel, where KASAN and lockdep make each operation
@@ -25,7 +26,8 @@ NOPS=100000
 # One run must finish within this (four run at a time, maybe beside another
 # script): the script's own limit, less a margin.
 RUN_LIMIT=$((${RAMFS_TIMEOUT:-1200} - 60))
-FILESYSTEMS=("$RAMFS_NAME" ramfs)
+REF=tmpfs
+FILESYSTEMS=("$RAMFS_NAME" "$REF")
 OK_LINE="All operations completed A-OK!"
 
 LOGS=$(suite_results_begin fsx)
@@ -58,8 +60,8 @@ a_ok() {
 
 # same_file SEED: the same operations left the same bytes on both.
 same_file() {
-	local a=$SCRATCH/$RAMFS_NAME/fsx-$RAMFS_NAME-$1 b=$SCRATCH/ramfs/fsx-ramfs-$1
-	echo "sizes: $(stat -c %s "$a") on $RAMFS_NAME, $(stat -c %s "$b") on ramfs"
+	local a=$SCRATCH/$RAMFS_NAME/fsx-$RAMFS_NAME-$1 b=$SCRATCH/$REF/fsx-$REF-$1
+	echo "sizes: $(stat -c %s "$a") on $RAMFS_NAME, $(stat -c %s "$b") on $REF"
 	cmp "$a" "$b"
 }
 
@@ -67,7 +69,7 @@ ktap_begin
 dmesg_mark
 RUNS=()
 for seed in "${SEEDS[@]}"; do RUNS+=("$RAMFS_NAME $seed"); done
-RUNS+=("ramfs $REF_SEED")
+RUNS+=("$REF $REF_SEED")
 for run in "${RUNS[@]}"; do
 	# shellcheck disable=SC2086 # "FS SEED"
 	fsx_run $run &
@@ -76,8 +78,8 @@ wait
 for seed in "${SEEDS[@]}"; do
 	expect_ok "$RAMFS_NAME: fsx seed $seed, $NOPS operations: A-OK" a_ok "$RAMFS_NAME" "$seed"
 done
-expect_ok "C ramfs: fsx seed $REF_SEED, $NOPS operations: A-OK" a_ok ramfs "$REF_SEED"
-expect_ok "seed $REF_SEED: the file on $RAMFS_NAME is byte for byte the one on ramfs" \
+expect_ok "$REF: fsx seed $REF_SEED, $NOPS operations: A-OK" a_ok "$REF" "$REF_SEED"
+expect_ok "seed $REF_SEED: the file on $RAMFS_NAME is byte for byte the one on $REF" \
 	same_file "$REF_SEED"
 for run in "${RUNS[@]}"; do
 	read -r fs seed <<<"$run"
