@@ -19,17 +19,14 @@ ramfs_require_ko
 # same_as_tmpfs WHAT [OPTIONS]: `falloc WHAT` on a fresh rust_ramfs and a
 # fresh tmpfs, both mounted with OPTIONS: the same output, not empty.
 same_as_tmpfs() {
-	local what=$1 opts=${2:-} fs out
+	local what=$1 opts=${2:-} fs
 	for fs in "$RAMFS_NAME" tmpfs; do
 		fs_mount "$fs" "$SCRATCH/$what-$fs" "$opts" || return
 		tpy falloc "$what" "$SCRATCH/$what-$fs" >"$SCRATCH/$what-$fs.out" 2>&1 ||
 			echo "$fs: exit status $?" >>"$SCRATCH/$what-$fs.out"
 		fs_umount "$SCRATCH/$what-$fs" || return
 	done
-	out=$(<"$SCRATCH/$what-$RAMFS_NAME.out")
-	echo "$out"
-	echo "differences from tmpfs:"
-	diff "$SCRATCH/$what-$RAMFS_NAME.out" "$SCRATCH/$what-tmpfs.out" && [ -n "$out" ]
+	same_observations "$(<"$SCRATCH/$what-$RAMFS_NAME.out")" "$(<"$SCRATCH/$what-tmpfs.out")" tmpfs
 }
 
 # The C ramfs refuses what rust_ramfs does.

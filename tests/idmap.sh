@@ -63,9 +63,7 @@ same_as_tmpfs() {
 	chmod 755 "$SCRATCH" || return
 	r=$(observe "$RAMFS_NAME" 2>&1 | sed "s|$SCRATCH/$RAMFS_NAME|M|g") &&
 		t=$(observe tmpfs 2>&1 | sed "s|$SCRATCH/tmpfs|M|g") || return
-	echo "$r"
-	echo "differences from tmpfs:"
-	diff <(echo "$r") <(echo "$t") || return
+	same_observations "$r" "$t" tmpfs || return
 	# The key ones, by value.
 	grep -qx "a made by root: through the idmapped mount 10000:10000, below 0:0" <<<"$r" &&
 		grep -qx "the same, below: f 0:0 l 0:0 p 0:0 sub 0:0 " <<<"$r" &&

@@ -17,7 +17,6 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ramfs_require_ko
-ramfs_load || skip_all "cannot load $RAMFS_KO"
 
 R=$SCRATCH/rust
 T=$SCRATCH/tmpfs

@@ -247,6 +247,15 @@ same_output() {
 	}
 }
 
+# same_observations OURS THEIRS REF: OURS (what a check printed on
+# rust_ramfs) shown, then how THEIRS (the same check on the reference REF)
+# differs; fails when they differ or OURS is empty.
+same_observations() {
+	echo "$1"
+	echo "differences from $3:"
+	diff <(echo "$1") <(echo "$2") && [ -n "$1" ]
+}
+
 # sysop OP ARG...: make one system call (tests/ramfstest/sysop.py) and print
 # OK, or the name of the errno it failed with (EACCES, EEXIST...). Exit status
 # 0 either way (2 on a usage error), so that expect_output can compare names.
