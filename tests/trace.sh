@@ -80,7 +80,7 @@ mkdir "$MNT/on"
 mount -o remount,notrace "$MNT"
 mkdir "$MNT/off"
 expect_output "remount,trace then notrace switch logging live" \
-	"$(printf 'lookup(dir #1, "on") = negative\nmkdir(dir #1, "on", 0755) = ino #2')" \
+	"$(printf 'lookup(dir #1, "on") = negative\nmkdir(dir #1, "on", 0777) = ino #2')" \
 	eval 'trace_lines | number_inodes'
 
 # Rate limit: a flood of calls cannot flood the log. 20 000 lookups of
