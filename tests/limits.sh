@@ -23,222 +23,12 @@ fs_mount "$RAMFS_NAME" "$R" || skip_all "cannot mount $RAMFS_NAME"
 fs_mount ramfs "$C" || skip_all "cannot mount ramfs"
 
 # --- one python process per file system does the system calls --------------
-# `limits.py probe DIR` prints one line "CHECK: RESULT" per check (RESULT is
-# OK, a value, or the errno's name); the test cases compare those lines.
-PY=$SCRATCH/limits.py
-cat >"$PY" <<'EOF'
-import ctypes, errno, os, resource, signal, stat, subprocess, sys
-from sysconst import AT_FDCWD, RENAME_EXCHANGE
-
-libc = ctypes.CDLL(None, use_errno=True)
-libc.renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                           ctypes.c_char_p, ctypes.c_uint]
-
-
-def ename(e):
-    return errno.errorcode.get(e, str(e))
-
-
-def rename2(src, dst, flags=0):
-    if libc.renameat2(AT_FDCWD, os.fsencode(src), AT_FDCWD, os.fsencode(dst), flags):
-        e = ctypes.get_errno()
-        raise OSError(e, os.strerror(e))
-
-
-def check(name, fn, *a):
-    try:
-        r = fn(*a)
-        r = "OK" if r is None else r
-    except OSError as e:
-        r = ename(e.errno)
-    print(f"{name}: {r}", flush=True)
-
-
-def creat(p):
-    os.close(os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-
-
-def names(top):
-    # NAME_MAX: 255 bytes work for every way of making a name, 256 do not.
-    d = os.path.join(top, "names")
-    os.mkdir(d)
-    os.chdir(d)
-    for n in (255, 256):
-        creat(f"src{n}")
-        creat(f"lsrc{n}")
-        check(f"create a {n}-byte name", creat, "f" * n)
-        check(f"mkdir a {n}-byte name", os.mkdir, "d" * n)
-        check(f"symlink named with {n} bytes", os.symlink, "target", "s" * n)
-        check(f"mknod (fifo) a {n}-byte name", os.mknod, "p" * n, stat.S_IFIFO | 0o644)
-        check(f"rename to a {n}-byte name", os.rename, f"src{n}", "r" * n)
-        check(f"link as a {n}-byte name", os.link, f"lsrc{n}", "l" * n)
-        check(f"stat a {n}-byte name", lambda p: None if os.stat(p) else None, "f" * n)
-    lens = sorted(len(x) for x in os.listdir(".") if len(x) > 250)
-    check("readdir: the long names", lambda: " ".join(map(str, lens)))
-    os.chdir(top)
-
-
-def dots(top):
-    # t/a/b/c directories, t/f a file.
-    t = os.path.join(top, "t")
-    os.makedirs(f"{t}/a/b/c")
-    creat(f"{t}/f")
-    check("rename a/. to x", rename2, f"{t}/a/.", f"{t}/x")
-    check("rename a/.. to x", rename2, f"{t}/a/..", f"{t}/x")
-    check("rename f to a/.", rename2, f"{t}/f", f"{t}/a/.")
-    check("rename f to a/..", rename2, f"{t}/f", f"{t}/a/..")
-    check("rename a/. to a/..", rename2, f"{t}/a/.", f"{t}/a/..")
-    check("rename a to a/b/c/x (into its own subtree)", rename2, f"{t}/a", f"{t}/a/b/c/x")
-    check("rename a to a/b (onto its own child)", rename2, f"{t}/a", f"{t}/a/b")
-    check("rename a/b/c to a (onto its own ancestor)", rename2, f"{t}/a/b/c", f"{t}/a")
-    check("exchange a and a/b/c", rename2, f"{t}/a", f"{t}/a/b/c", RENAME_EXCHANGE)
-    check("rename a to a (itself)", rename2, f"{t}/a", f"{t}/a")
-    check("rmdir a/.", os.rmdir, f"{t}/a/.")
-    check("rmdir a/..", os.rmdir, f"{t}/a/..")
-    check("unlink a/.", os.unlink, f"{t}/a/.")
-    check("mkdir a/.", os.mkdir, f"{t}/a/.")
-    check("link f to a/.", os.link, f"{t}/f", f"{t}/a/.")
-    check("the tree after all that", lambda: " ".join(
-        sorted(os.path.relpath(os.path.join(r, x), t) for r, ds, fs in os.walk(t) for x in ds + fs)))
-
-
-def paths(top):
-    # A relative path of 4095 bytes (PATH_MAX with its NUL) through 40
-    # directories of 99-byte names; 4096 bytes is one too many.
-    p = os.path.join(top, "p")
-    os.mkdir(p)
-    os.chdir(p)
-    for _ in range(40):
-        os.mkdir("d" * 99)
-        os.chdir("d" * 99)
-    os.chdir(p)
-    rel = ("d" * 99 + "/") * 40
-    p4095, p4096 = rel + "f" * 95, rel + "f" * 96
-    check("path lengths", lambda: f"{len(p4095)} {len(p4096)}")
-
-    def write(path, data):
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o644)
-        os.write(fd, data)
-        os.close(fd)
-    check("create through a 4095-byte path", write, p4095, b"deep\n")
-    check("read through a 4095-byte path", lambda: open(p4095, "rb").read().decode().strip())
-    check("create through a 4096-byte path", write, p4096, b"x")
-    check("stat through a 4096-byte path", os.stat, p4096)
-    check("mkdir through a 4096-byte path", os.mkdir, p4096)
-    # Symlink bodies: 4095 bytes (the 4095-byte path) are kept and followed.
-    check("symlink to a 4095-byte target", os.symlink, p4095, "l4095")
-    check("readlink gives the 4095 bytes back", lambda: os.readlink("l4095") == p4095)
-    check("lstat size of that symlink", lambda: os.lstat("l4095").st_size)
-    check("read through that symlink", lambda: open("l4095", "rb").read().decode().strip())
-    check("symlink to a 4096-byte target", os.symlink, p4095 + "x", "l4096")
-    check("symlink to a 5000-byte target", os.symlink, "y" * 5000, "l5000")
-    os.chdir(top)
-
-
-def many(top, n=100000):
-    # n entries in one directory: made, counted by ls -f, some statted,
-    # all removed; the directory is then empty with 2 links.
-    d = os.path.join(top, "many")
-    os.mkdir(d)
-    os.chdir(d)
-    # mknod(2) of a regular file goes to the same create callback as
-    # open(O_CREAT | O_EXCL), in one system call instead of two.
-    bad = 0
-    for i in range(n):
-        try:
-            os.mknod(f"entry-{i}", stat.S_IFREG | 0o644)
-        except OSError:
-            bad += 1
-    check(f"create {n} files", lambda: f"{n - bad} made")
-    ls = subprocess.run(f"ls -f {d} | wc -l", shell=True, capture_output=True, text=True)
-    check("ls -f, counted by wc -l (with . and ..)", lambda: ls.stdout.strip())
-    # Every 100th: a stat each costs as much as a create on the debug kernel.
-    ok = 0
-    for i in range(0, n, 100):
-        try:
-            st = os.stat(f"entry-{i}")
-            ok += stat.S_ISREG(st.st_mode) and st.st_nlink == 1
-        except OSError:
-            pass
-    check("every 100th stats as a regular file", lambda: f"{ok} of {n // 100}")
-    check("directory link count with them", lambda: os.stat(d).st_nlink)
-    gone = 0
-    for i in range(n):
-        try:
-            os.unlink(f"entry-{i}")
-            gone += 1
-        except OSError:
-            pass
-    check("unlink them all", lambda: f"{gone} removed")
-    check("the directory is then empty", lambda: len(os.listdir(d)))
-    check("and has 2 links", lambda: os.stat(d).st_nlink)
-    os.chdir(top)
-    os.rmdir(d)
-
-
-def deep(top, n=1000):
-    # n directories deep, each name 8 bytes (the whole path is longer than
-    # PATH_MAX), a file at the bottom.
-    d = os.path.join(top, "deep")
-    os.mkdir(d)
-    os.chdir(d)
-    made = 0
-    try:
-        for i in range(n):
-            name = f"lvl{i:05d}"
-            os.mkdir(name)
-            os.chdir(name)
-            made += 1
-        with open("bottom", "w") as f:
-            f.write("at the bottom\n")
-    except OSError as e:
-        print(f"failed at depth {made}: {ename(e.errno)}")
-    check(f"mkdir {n} levels", lambda: made)
-    check(f"getcwd at depth {n}", lambda: len(os.getcwd()) - len(d))
-    check("link count of a middle directory", lambda: os.stat("../../..").st_nlink)
-    os.chdir(top)
-
-
-def fsize(top):
-    # RLIMIT_FSIZE of 1 MiB, SIGXFSZ ignored: a write across the limit is
-    # cut short, one at the limit and a truncate past it fail with EFBIG.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    p = os.path.join(top, "fsize")
-    lim = 1 << 20
-    resource.setrlimit(resource.RLIMIT_FSIZE, (lim, lim))
-    fd = os.open(p, os.O_CREAT | os.O_RDWR, 0o644)
-    check("pwrite 4096 bytes at 1 MiB - 100", lambda: os.pwrite(fd, b"a" * 4096, lim - 100))
-    check("pwrite 1 byte at 1 MiB", os.pwrite, fd, b"b", lim)
-    check("ftruncate to 1 MiB + 1", os.ftruncate, fd, lim + 1)
-    check("truncate(2) to 2 MiB", os.truncate, p, 2 * lim)
-    check("ftruncate to 1 MiB", os.ftruncate, fd, lim)
-    os.close(fd)
-    fd = os.open(p, os.O_WRONLY | os.O_APPEND)
-    check("append at 1 MiB", os.write, fd, b"c")
-    os.close(fd)
-    check("size at the end", lambda: os.stat(p).st_size)
-    resource.setrlimit(resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
-    os.unlink(p)
-
-
-cmd, top = sys.argv[1], sys.argv[2]
-if cmd == "probe":
-    names(top)
-    dots(top)
-    paths(top)
-    fsize(top)
-elif cmd == "many":
-    many(top)
-elif cmd == "deep":
-    deep(top)
-else:
-    sys.exit(f"unknown command {cmd}")
-EOF
-py() { "$_SYSOP_PYTHON" -S "$PY" "$@"; }
-
-# Results of each file system, one file each: $SCRATCH/out.FS.
+# `tpy limits COMMAND DIR` (tests/ramfstest/limits.py) prints one line
+# "CHECK: RESULT" per check (RESULT is OK, a value, or the errno's name),
+# into one file per file system, $SCRATCH/out.FS; the test cases compare
+# those lines.
 OUTS=$SCRATCH/out
-# run_both PYTHON-COMMAND [FS...]: on rust_ramfs and the C ramfs (or on the
+# run_both COMMAND [FS...]: on rust_ramfs and the C ramfs (or on the
 # FS given: rust, ramfs).
 run_both() {
 	local fs dir cmd=$1 start
@@ -248,7 +38,7 @@ run_both() {
 		dir=$R
 		[ "$fs" = rust ] || dir=$C
 		start=$SECONDS
-		py "$cmd" "$dir" >>"$OUTS.$fs" 2>&1
+		tpy limits "$cmd" "$dir" >>"$OUTS.$fs" 2>&1
 		echo "# $cmd on $fs: $((SECONDS - start)) s"
 	done
 }
@@ -270,21 +60,18 @@ line() {
 
 # ours CHECK EXPECTED: the line "CHECK: ..." is "CHECK: EXPECTED" on rust_ramfs.
 ours() {
-	local got
 	line rust "$1"
-	got=$LINE
-	echo "rust_ramfs: ${got:-(no such line)}"
-	[ "$got" = "$1: $2" ]
+	echo "rust_ramfs: ${LINE:-(no such line)}"
+	[ "$LINE" = "$1: $2" ]
 }
 
 # same CHECK EXPECTED: the same on both.
 same() {
-	local ref rc=0
-	ours "$1" "$2" || rc=1
+	local got
+	line rust "$1"
+	got=$LINE
 	line ramfs "$1"
-	ref=$LINE
-	echo "ramfs:      ${ref:-(no such line)}"
-	[ "$ref" = "$1: $2" ] && return "$rc"
+	same_output "$got" "$LINE" "$1: $2"
 }
 
 # CHECK|EXPECTED, for `same`.
@@ -451,12 +238,7 @@ ns_run() { # WHO
 }
 
 ns_same() { # WHO KEY EXPECTED
-	local got ref
-	got=$(grep -m1 "^$2: " "$NS_OUT.$1.rust")
-	ref=$(grep -m1 "^$2: " "$NS_OUT.$1.ramfs")
-	echo "rust_ramfs: ${got:-(no such line)}"
-	echo "ramfs:      ${ref:-(no such line)}"
-	[ "$got" = "$2: $3" ] && [ "$ref" = "$2: $3" ]
+	same_output "$(grep -m1 "^$2: " "$NS_OUT.$1.rust")" "$(grep -m1 "^$2: " "$NS_OUT.$1.ramfs")" "$2: $3"
 }
 
 # The controls, on the mounts of the initial namespace: real root's device
@@ -493,7 +275,6 @@ for entry in "${MANY[@]}"; do
 	expect_ok "100 000 entries: ${entry%%|*}: ${entry#*|}$as_ramfs" "$many_check" "${entry%%|*}" "${entry#*|}"
 done
 
-# 5
 run_both deep
 expect_ok "mkdir $DEEP_N levels deep, as ramfs" same "mkdir $DEEP_N levels" "$DEEP_N"
 expect_ok "getcwd at depth $DEEP_N (path over PATH_MAX), as ramfs" \
@@ -502,10 +283,8 @@ expect_ok "a directory in the deep tree has 3 links, as ramfs" same "link count 
 expect_ok "find walks all $DEEP_N levels and reads the bottom file" deep_find
 expect_ok "rm -rf removes the deep tree" deep_rm
 
-# 1
 expect_ok "controls: a device node opens and a set-user-ID id runs as root on a normal mount" controls
 
-# 6
 ns_run root
 expect_ok "userns (root-mapped) mount: mknod of a char device EPERM, a FIFO works, as ramfs" \
 	ns_same root inside "EPERM OK id: -rwsr-xr-x 0 "
@@ -521,7 +300,6 @@ expect_ok "userns of uid 65534: its set-user-ID id run by uid 65533 from outside
 expect_ok "userns of uid 65534: its namespace's root is 65534 outside (the id copy's owner), as ramfs" \
 	ns_same nobody owner 65534
 
-# 1
 expect_no_splat "no kernel warnings, oopses or panics"
 
 ktap_finished
