@@ -33,6 +33,13 @@ const slab_flags_t RUST_CONST_HELPER_SLAB_ACCOUNT = SLAB_ACCOUNT;
 const unsigned long RUST_CONST_HELPER_SB_NOSEC = SB_NOSEC;
 const fgf_t RUST_CONST_HELPER_FGP_LOCK = FGP_LOCK;
 const unsigned long RUST_CONST_HELPER_SB_POSIXACL = SB_POSIXACL;
+/*
+ * fatal_signal_pending() is inline, and 6.12's bindgen layout of task_struct
+ * is wrong (see below): where the task's pending signals are, and SIGKILL's
+ * bit in the first word of the set, from the C compiler.
+ */
+const size_t RUST_CONST_HELPER_TASK_PENDING_SIGNAL = offsetof(struct task_struct, pending.signal);
+const unsigned long RUST_CONST_HELPER_SIGKILL_BIT = sigmask(SIGKILL);
 const fgf_t RUST_CONST_HELPER_FGP_CREAT = FGP_CREAT;
 
 /*

@@ -299,8 +299,10 @@ fn first_missing_page(inode: &LockedInode<RamFs>, first: u64, last: u64) -> Opti
 ///   added with no data (reads see zeroes, `SEEK_DATA` a hole, until they
 ///   are written) and charged to `size=`; all of them, or ENOSPC before
 ///   any is added. The size grows to the range's end, but for
-///   `FALLOC_FL_KEEP_SIZE`. A failure half-way (ENOMEM, or EINTR for a
-///   signal) removes the pages this call added and gives their charge back.
+///   `FALLOC_FL_KEEP_SIZE`. A failure half-way (ENOMEM, or EINTR when the
+///   task is being killed) removes the pages this call added and gives
+///   their charge back. (tmpfs stops for any signal: a preallocation that
+///   merely takes long then fails when a handled signal arrives.)
 /// - `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE` frees the range's whole
 ///   pages (unmapped first) and zeroes the parts of pages at its ends.
 /// - Any other mode: EOPNOTSUPP.
@@ -368,7 +370,7 @@ fn preallocate(request: &FallocateRequest<'_, RamFs>, start: i64, end: i64) -> R
             }
             continue;
         }
-        result = if sys::signal_pending() {
+        result = if sys::fatal_signal_pending() {
             Err(EINTR)
         } else {
             request.add_blank_page(index)

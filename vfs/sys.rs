@@ -4,6 +4,7 @@
 //! the allocator rounds to, clocks.
 
 use super::bindings;
+use core::sync::atomic::{AtomicUsize, Ordering};
 
 /// The machine's RAM in pages (what `totalram_pages()` returns in C).
 pub(crate) fn total_ram_pages() -> u64 {
@@ -44,9 +45,24 @@ pub(crate) fn mono_fast_ns() -> u64 {
     unsafe { bindings::ktime_get_mono_fast_ns() }
 }
 
-/// Whether a signal waits for the calling task (`signal_pending(current)`):
-/// a long operation stops, EINTR, so that the task can take it.
-pub(crate) fn signal_pending() -> bool {
+/// Whether the calling task is being killed (`fatal_signal_pending(current)`:
+/// SIGKILL, or a signal whose default action kills it): a long operation
+/// stops, EINTR. Signals the task handles do not interrupt it (they would
+/// turn a preallocation that merely takes long into a failure).
+pub(crate) fn fatal_signal_pending() -> bool {
     // SAFETY: `get_current()` is the calling task, live for the call.
-    unsafe { bindings::signal_pending(bindings::get_current()) != 0 }
+    let task = unsafe { bindings::get_current() };
+    // SAFETY: As above; `signal_pending()` reads its flags.
+    if unsafe { bindings::signal_pending(task) } == 0 {
+        return false;
+    }
+    // The first word of `task->pending.signal`, at the offset the C compiler
+    // gave; the kernel sets its bits under a lock, we read it once, as
+    // `__fatal_signal_pending()` does.
+    // SAFETY: The task is live; the offset is that of an aligned `unsigned
+    // long` inside it.
+    let word = unsafe {
+        AtomicUsize::from_ptr(task.cast::<u8>().add(bindings::TASK_PENDING_SIGNAL).cast())
+    };
+    word.load(Ordering::Relaxed) & bindings::SIGKILL_BIT as usize != 0
 }
