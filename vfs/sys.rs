@@ -64,5 +64,5 @@ pub(crate) fn fatal_signal_pending() -> bool {
     let word = unsafe {
         AtomicUsize::from_ptr(task.cast::<u8>().add(bindings::TASK_PENDING_SIGNAL).cast())
     };
-    word.load(Ordering::Relaxed) & bindings::SIGKILL_BIT as usize != 0
+    word.load(Ordering::Relaxed) & bindings::SIGKILL_BIT != 0
 }
