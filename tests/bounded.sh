@@ -213,8 +213,8 @@ HALF=$((RAM_PAGES / 2))
 # shows, tmpfs's statfs beside it, size=0 and nr_inodes=0.
 userns_defaults() {
 	unshare -Urm bash -c '
-		py=$1 dir=$2 tdir=$3 fs=$4
-		bpy() { "$py" -S -m ramfstest.bounded "$@"; }
+		dir=$1 tdir=$2 fs=$3 tpy=("${@:4}")
+		bpy() { "${tpy[@]}" bounded "$@"; }
 		mount -t "$fs" none "$dir" || exit
 		mount -t tmpfs none "$tdir" || exit
 		echo "$fs: $(stat -f -c "blocks=%b bfree=%f files=%c ffree=%d" "$dir")"
@@ -223,7 +223,7 @@ userns_defaults() {
 		umount "$dir"
 		for o in size=0 nr_inodes=0 size=0,nr_inodes=0 size=1m nr_inodes=10; do
 			echo "$o: $(bpy opts "$fs" "$dir" "$o" | cut -d" " -f2-)"
-		done' - "$_SYSOP_PYTHON" "$MNT" "$T" "$RAMFS_NAME"
+		done' - "$MNT" "$T" "$RAMFS_NAME" "${TPY[@]}"
 }
 
 # --- the plan --------------------------------------------------------------------

@@ -46,7 +46,7 @@ while IFS= read -r line; do
 	esac
 done < <(cd / && setpriv --reuid="$uid" --regid="$uid" --clear-groups -- \
 	unshare --user --map-root-user --mount -- \
-	"$_SYSOP_PYTHON" -S -m ramfstest.hostile "${ref[@]}" "$top" 2>&1)
+	"${TPY[@]}" hostile "${ref[@]}" "$top" 2>&1)
 for ((; ran < cases; ran++)); do
 	ktap_test_fail "hostile.py stopped before its case $((ran + 1))"
 done

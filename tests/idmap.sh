@@ -42,12 +42,12 @@ observe() {
 		as 10000 mkfifo "$idm/d/p" || echo "uid 10000: a create failed"
 	echo "made by uid 10000 through it: $(stat -c '%n %u:%g' "$idm"/d/* | sed "s|$idm/d/||" | tr '\n' ' ')"
 	echo "the same, below: $(stat -c '%n %u:%g' "$base"/d/* | sed "s|$base/d/||" | tr '\n' ' ')"
-	echo "O_TMPFILE by uid 10000: $(as 10000 "$_SYSOP_PYTHON" -S -m ramfstest.idmap tmpfile "$idm/d" t)," \
+	echo "O_TMPFILE by uid 10000: $(as 10000 "${TPY[@]}" idmap tmpfile "$idm/d" t)," \
 		"below $(stat -c '%u:%g %a' "$base/d/t" 2>&1)"
 	echo "chown through it to 10007:10008 by root: $(chown 10007:10008 "$idm/a" 2>&1 && echo OK)," \
 		"below $(stat -c %u:%g "$base/a")"
 	echo "chown through it to 5:5 (unmapped) by root: $(sysop chown "$idm/a" 5 5)"
-	echo "chmod 600 through it by its owner: $(as 10000 "$_SYSOP_PYTHON" -S -m ramfstest.sysop chmod "$idm/d/f" 600)," \
+	echo "chmod 600 through it by its owner: $(as 10000 "${TPY[@]}" sysop chmod "$idm/d/f" 600)," \
 		"below $(stat -c %a "$base/d/f")"
 	echo "create through it by root (uid 0 is not mapped): $(sysop create "$idm/d/root")"
 	echo "rename with a whiteout through it by root: $(sysop rename "$idm/d/f" "$idm/d/g" WHITEOUT)," \

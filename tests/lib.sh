@@ -287,12 +287,14 @@ _SYSOP_PYTHON=python3
 [ ! -x /usr/bin/python3 ] || _SYSOP_PYTHON=/usr/bin/python3
 # The package's modules start through an import in `-c`, not through `-m`,
 # whose runpy (importlib.util, contextlib...) costs a quarter of a second a
-# start on the debug kernel under TCG.
-_PY_SYSOP='import sys; from ramfstest.sysop import main; main(sys.argv[1:])'
-sysop() { "$_SYSOP_PYTHON" -S -c "$_PY_SYSOP" "$@"; }
-# tpy MODULE ARG...: run the main() of the package's module MODULE
-# (tests/ramfstest/MODULE.py), which reads its arguments from sys.argv.
-tpy() { "$_SYSOP_PYTHON" -S -c "from ramfstest.$1 import main; main()" "${@:2}"; }
+# start on the debug kernel under TCG. TPY is that command line, for where a
+# shell function cannot go (setpriv, unshare, exec): "${TPY[@]}" MODULE ARG...
+# runs the main() of tests/ramfstest/MODULE.py, which reads its arguments
+# from sys.argv.
+TPY=("$_SYSOP_PYTHON" -S -c
+	'import sys; __import__("ramfstest." + sys.argv.pop(1), fromlist=["main"]).main()')
+tpy() { "${TPY[@]}" "$@"; }
+sysop() { tpy sysop "$@"; }
 # Every script's `python3` is that interpreter, without site start-up: the
 # guest's PATH finds a pyenv shim first, which takes seconds to start under
 # TCG and which other uids cannot run. The test programs need only the
@@ -321,7 +323,7 @@ as_user() {
 	shift
 	if [ "$1" = sysop ]; then
 		shift
-		set -- "$_SYSOP_PYTHON" -S -c "$_PY_SYSOP" "$@"
+		set -- "${TPY[@]}" sysop "$@"
 	fi
 	setpriv --reuid="$uid" --regid="$gid" --clear-groups -- "$@"
 }

@@ -179,10 +179,10 @@ ns_start() {
 	: >"$dir.out"
 	"${pre[@]}" unshare -Urm bash -c '
 		mount -t "$1" -o mode=0755 ns "$2" || exit
-		"$3" -S -m ramfstest.sysop mknod "$2/null" 020666 1 3 \; mknod "$2/fifo" 010644
+		"${@:3}" sysop mknod "$2/null" 020666 1 3 \; mknod "$2/fifo" 010644
 		cp /usr/bin/id "$2/id" && chmod 4755 "$2/id" && stat -c "id: %A %u" "$2/id"
 		echo READY
-		exec sleep 300' sh "$fs" "$dir" "$_SYSOP_PYTHON" >"$dir.out" 2>&1 &
+		exec sleep 300' sh "$fs" "$dir" "${TPY[@]}" >"$dir.out" 2>&1 &
 	NS_PID=$!
 	wait_ready "$dir.out" "$NS_PID" && return 0
 	cat "$dir.out"

@@ -116,7 +116,7 @@ hold() {
 	local u i
 	take
 	u=$UNEV
-	exec 9> >(exec "$_SYSOP_PYTHON" -S -m ramfstest.memory "$1" "$2" >"$SCRATCH/hold.out")
+	exec 9> >(exec "${TPY[@]}" memory "$1" "$2" >"$SCRATCH/hold.out")
 	HOLD_PID=$!
 	for ((i = 0; i < 300; i++)); do
 		grep -q held "$SCRATCH/hold.out" 2>/dev/null && break

@@ -37,7 +37,7 @@ busy_while_open() {
 	mount -t "$RAMFS_NAME" none "$m" || return
 	# The interpreter itself, not a function: $! must be the process holding
 	# the file.
-	"$_SYSOP_PYTHON" -S -m ramfstest.tmpfile hold "$m" >"$SCRATCH/busy.out" &
+	"${TPY[@]}" tmpfile hold "$m" >"$SCRATCH/busy.out" &
 	local pid=$!
 	wait_ready "$SCRATCH/busy.out" "$pid" 300 || echo "the O_TMPFILE holder did not start"
 	if umount "$m" 2>&1; then

@@ -28,7 +28,7 @@ fs_mount tmpfs "$T" || skip_all "cannot mount tmpfs"
 # The checks in Python: tests/ramfstest/xattr.py.
 xpy() { tpy xattr "$@"; }
 run_on() { xpy "$2" "$1"; }
-user_on() { xpy user_setup "$1" && as_user 65534 "$_SYSOP_PYTHON" -S -m ramfstest.xattr as_user "$1"; }
+user_on() { xpy user_setup "$1" && as_user 65534 "${TPY[@]}" xattr as_user "$1"; }
 
 # btime DIR: birth time (stat %W, statx) of new files, a directory and a
 # symlink; kept by chmod and a write; a file made a second later is born

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 """The Python side of rust_ramfs's tests.
 
-The KTAP scripts in tests/ call these modules (``python3 -m ramfstest.NAME``,
-through lib.sh's ``tpy NAME``) for what the shell cannot do: system calls
+The KTAP scripts in tests/ call these modules (lib.sh's ``tpy NAME ARG...``
+imports ``ramfstest.NAME`` and calls its ``main()``, which reads
+``sys.argv``; ``python3 -m ramfstest.NAME`` works too, slower) for what the shell cannot do: system calls
 with flags (renameat2, the new mount API, fallocate, mmap), measurements,
 and checks of many cases in one interpreter start-up (which is slow on the
 debug kernel under TCG).

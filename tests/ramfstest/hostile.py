@@ -28,7 +28,7 @@ import time
 
 from sysconst import MADV_POPULATE_READ, MADV_POPULATE_WRITE, MS_REMOUNT
 
-from .libc import check, libc
+from .libc import check, ename, libc
 
 MIB = 1 << 20
 PAGE = mmap.PAGESIZE
@@ -108,10 +108,6 @@ class Mount:
 def default_size():
     """The size= of a mount in a user namespace without one: half of RAM."""
     return meminfo()["MemTotal"] // 2 // PAGE * PAGE
-
-
-def ename(e):
-    return errno.errorcode.get(e, str(e))
 
 
 def settle_held(baseline, tries=50):

@@ -209,7 +209,8 @@ def probe(top):
     fsize(top)
 
 
-def main(cmd, top):
+def main():
+    cmd, top = sys.argv[1:3]
     run = {"probe": probe, "many": many, "deep": deep}.get(cmd)
     if run is None:
         sys.exit(f"unknown command {cmd}")
@@ -217,4 +218,4 @@ def main(cmd, top):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    main()

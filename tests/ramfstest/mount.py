@@ -245,7 +245,8 @@ def one(cmd, args):
     sys.exit(f"unknown command {cmd}")
 
 
-def main(cmd, args):
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "probe":
         probe(args[0], args[1], args[2:])
     elif cmd == "refused":
@@ -259,4 +260,4 @@ def main(cmd, args):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    main()

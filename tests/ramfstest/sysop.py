@@ -52,7 +52,8 @@ for _op in ("rmdir", "unlink", "stat", "lstat", "link", "symlink"):
     OPS[_op] = lambda a, f=getattr(os, _op): f(*a)
 
 
-def main(args):
+def main():
+    args = sys.argv[1:]
     while args:
         n = args.index(";") if ";" in args else len(args)
         op = OPS.get(args[0])
@@ -63,4 +64,4 @@ def main(args):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
