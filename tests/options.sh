@@ -195,8 +195,10 @@ BAD_OPTS=(
 	"mode:700|${P}Unknown parameter 'mode:700'"
 	"nomode|${P}Unknown parameter 'nomode'"
 	"nonotrace|${P}Unknown parameter 'nonotrace'"
-	"uid=0|${P}Unknown parameter 'uid'"
-	"gid=0|${P}Unknown parameter 'gid'"
+	"noinode64|${P}Unknown parameter 'noinode64'"
+	# uid= and gid= take ids (tests/ids.sh has the rest)
+	"uid=x|${P}Bad value for 'uid'"
+	"gid=-1|${P}Bad value for 'gid'"
 	# source= games (the VFS's messages)
 	"source|Non-string source"
 	"source=one,source=two|Multiple sources"
@@ -281,6 +283,10 @@ ACCEPTED_OPTS=(
 	"nr_inodes=10|drwxr-xr-x|rw,relatime,nr_inodes=10"
 	"mode=0700,size=4097,nr_inodes=1k|drwx------|rw,relatime,mode=700,size=8k,nr_inodes=1024"
 	"size=1m,size=0,nr_inodes=0|drwxr-xr-x|rw,relatime"
+	"uid=0,gid=0|drwxr-xr-x|rw,relatime"
+	"uid=1000,gid=+1000|drwxr-xr-x|rw,relatime,uid=1000,gid=1000"
+	"inode32|drwxr-xr-x|rw,relatime,inode32"
+	"inode32,inode64|drwxr-xr-x|rw,relatime"
 )
 
 # accepted VIA I ROOT SHOWN: option string I through VIA (mount8: the
