@@ -300,9 +300,8 @@ fn first_missing_page(inode: &LockedInode<RamFs>, first: u64, last: u64) -> Opti
 ///   are written) and charged to `size=`; all of them, or ENOSPC before
 ///   any is added. The size grows to the range's end, but for
 ///   `FALLOC_FL_KEEP_SIZE`. A failure half-way (ENOMEM, or EINTR when the
-///   task is being killed) removes the pages this call added and gives
-///   their charge back. (tmpfs stops for any signal: a preallocation that
-///   merely takes long then fails when a handled signal arrives.)
+///   task is being killed, as on tmpfs: a handled signal does not stop it)
+///   removes the pages this call added and gives their charge back.
 /// - `FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE` frees the range's whole
 ///   pages (unmapped first) and zeroes the parts of pages at its ends.
 /// - Any other mode: EOPNOTSUPP.
@@ -324,8 +323,12 @@ fn fallocate(request: FallocateRequest<'_, RamFs>) -> Result {
         Ok(())
     } else {
         preallocate(&request, offset, offset + len)
+    };
+    // As tmpfs: the times follow a change made, whatever they say (a
+    // failure here must not report the change as not made).
+    if result.is_ok() {
+        let _ = request.file_modified();
     }
-    .and_then(|()| request.file_modified());
     trace!(
         inode.super_block(),
         "fallocate(ino {}, mode {mode:#x}, {offset}, {len}) = {}",
@@ -360,6 +363,7 @@ fn preallocate(request: &FallocateRequest<'_, RamFs>, start: i64, end: i64) -> R
     let mut run: Option<(u64, u64)> = None;
     let mut result = Ok(());
     for index in first..=last {
+        sys::cond_resched();
         if inode.has_page(index) {
             if let Some(closed) = run.take() {
                 if let Err(e) = runs.push(closed, GFP_KERNEL) {
@@ -386,8 +390,7 @@ fn preallocate(request: &FallocateRequest<'_, RamFs>, start: i64, end: i64) -> R
         }
     }
     // The charge now follows the pages themselves; the up-front one goes.
-    space.settle(&**inode, Reservation::None);
-    space.uncharge(charge);
+    space.settle_charged(&**inode, charge);
     result?;
     if !keep_size {
         request.grow_size(end);

@@ -244,7 +244,14 @@ impl Space {
         if reserved == Reservation::Charged
             || inode.data().pages_charged.load(Relaxed) != inode.nr_pages()
         {
-            self.settle_locked(inode, reserved == Reservation::Charged);
+            self.settle_locked(
+                inode,
+                if reserved == Reservation::Charged {
+                    PAGE_BYTES
+                } else {
+                    0
+                },
+            );
         }
         // Only now that its page is charged does the access stop counting
         // as one in flight.
@@ -254,7 +261,7 @@ impl Space {
     }
 
     /// [`Space::settle`] when there is something to change.
-    fn settle_locked(&self, inode: &impl InodeView<RamFs>, reserved: bool) {
+    fn settle_locked(&self, inode: &impl InodeView<RamFs>, reserved: u64) {
         let charged = &inode.data().pages_charged;
         let mut usage = self.usage.lock();
         let now = inode.nr_pages();
@@ -266,9 +273,15 @@ impl Space {
         } else {
             usage.bytes = usage.bytes.saturating_sub(bytes(before - now));
         }
-        if reserved {
-            usage.bytes = usage.bytes.saturating_sub(PAGE_BYTES);
-        }
+        usage.bytes = usage.bytes.saturating_sub(reserved);
+    }
+
+    /// [`Space::settle`] after an access that charged `bytes` up front with
+    /// [`Space::charge`] (a preallocation): the pages it added are counted
+    /// and those bytes given back under one lock, so that the mount never
+    /// counts them twice.
+    pub(crate) fn settle_charged(&self, inode: &impl InodeView<RamFs>, bytes: u64) {
+        self.settle_locked(inode, bytes);
     }
 
     /// The block and inode counts `statfs` reports. A limit is the total, as

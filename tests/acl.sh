@@ -26,6 +26,7 @@ observe() {
 	echo "new file: $(acl "$m/f") names: $(names "$m/f")"
 	setfacl -m u:1234:rw "$m/f" || echo "setfacl -m failed"
 	echo "u:1234:rw: $(acl "$m/f") mode $(stat -c %a "$m/f") names: $(names "$m/f")"
+	setfattr -n user.a -v 1 "$m/f" && tpy acl listsize "$m/f" && setfattr -x user.a "$m/f"
 	echo "uid 1234 writes: $(as1234 sh -c "echo x >$m/f" 2>&1 && echo OK)"
 	setfacl -m u:1234:r "$m/f"
 	echo "u:1234:r, uid 1234 writes: $(as1234 sh -c "echo x >$m/f" 2>&1 | sed 's/.*: //' || true)"
@@ -54,9 +55,20 @@ same_as_tmpfs() {
 	same_observations "$r" "$t" tmpfs || return
 	grep -qx "u:1234:rw: user::rw- user:1234:rw- group::--- mask::rw- other::---  mode 660 names: system.posix_acl_access" <<<"$r" &&
 		grep -qx "uid 1234 writes: OK" <<<"$r" &&
+		grep -qx "listxattr into the ACL names' 24 bytes: ERANGE; the bytes after: intact" <<<"$r" &&
 		grep -qx "chmod 640: user::rw- user:1234:r-- group::--- mask::r-- other::--- " <<<"$r" &&
 		grep -q "^made in d under umask 077: f 660 user::rw- user:1234:rwx.*effective:rw-" <<<"$r" &&
 		grep -qx "made outside d under umask 077: 600 user::rw- group::--- other::--- " <<<"$r"
+}
+
+# remount,mode= changes the root's permissions (tmpfs ignores it): its
+# access ACL follows, as after chmod.
+remount_mode() {
+	local m=$SCRATCH/remount
+	fs_mount "$RAMFS_NAME" "$m" mode=0777 && setfacl -m u:1234:rwx "$m" &&
+		mount -o remount,mode=0750 "$m" || return
+	echo "after remount,mode=0750: $(stat -c %a "$m") $(acl "$m")"
+	[ "$(acl "$m")" = "user::rwx user:1234:rwx	#effective:r-x group::rwx	#effective:r-x mask::r-x other::--- " ]
 }
 
 # used DIR: the blocks statfs counts as used.
@@ -91,6 +103,7 @@ c_ramfs_refuses() {
 ktap_begin
 dmesg_mark
 expect_ok "ACLs: set, read, inherited, umask, chmod, removed, enforced, listed: as tmpfs" same_as_tmpfs
+expect_ok "$RAMFS_NAME: remount,mode= rewrites the root's access ACL, as chmod" remount_mode
 expect_ok "$RAMFS_NAME: an ACL is charged to size= (ENOSPC without room), given back when removed" acl_charged
 expect_ok "the C ramfs has no ACLs (EOPNOTSUPP)" c_ramfs_refuses
 expect_no_splat "no kernel warnings"

@@ -22,6 +22,10 @@ use super::{
     inode::{InodeView, LockedInode},
     FileSystem,
 };
+use core::{
+    ptr,
+    sync::atomic::{AtomicPtr, Ordering},
+};
 use kernel::{error::to_result, ffi::c_int, prelude::*};
 
 /// Sets up the ACLs of a new inode of type and permissions `*mode`: those
@@ -31,13 +35,17 @@ use kernel::{error::to_result, ffi::c_int, prelude::*};
 /// # Safety
 ///
 /// `inode` must be a new inode nobody else sees yet, `mode` its `i_mode`,
-/// and `dir` a live directory or null (a root: no ACLs).
+/// and `dir` a live directory or null (a root: no ACLs). Called twice, the
+/// second call's ACLs replace the first's (released).
 pub(super) unsafe fn init(
     dir: *const bindings::inode,
     inode: *mut bindings::inode,
     mode: *mut bindings::umode_t,
 ) -> Result {
-    let (mut default_acl, mut acl) = (core::ptr::null_mut(), core::ptr::null_mut());
+    // SAFETY: `inode` is live; this releases whatever the slots hold
+    // (nothing, `ACL_NOT_CACHED`, on a new inode).
+    unsafe { bindings::forget_all_cached_acls(inode) };
+    let (mut default_acl, mut acl) = (ptr::null_mut(), ptr::null_mut());
     if !dir.is_null() {
         // SAFETY: `dir` is live; `posix_acl_create()` reads its default ACL
         // and returns new references (or null) in the two pointers.
@@ -173,8 +181,15 @@ pub(super) unsafe fn chmod(
 /// `inode` must be live.
 pub(super) unsafe fn list_names(inode: *mut bindings::inode, buffer: &mut [u8]) -> Result<usize> {
     let mut len = 0;
-    // SAFETY: The inode is live; only whether an ACL is there is read.
-    let (access, default) = unsafe { ((*inode).i_acl, (*inode).i_default_acl) };
+    // `set_cached_acl()` swaps them (`xchg()`) under no lock we hold: read
+    // each once, as `get_cached_acl_rcu()` does; only null or not is used.
+    // SAFETY: The inode is live; the slots are aligned pointers.
+    let (access, default) = unsafe {
+        (
+            AtomicPtr::from_ptr(ptr::addr_of_mut!((*inode).i_acl)).load(Ordering::Relaxed),
+            AtomicPtr::from_ptr(ptr::addr_of_mut!((*inode).i_default_acl)).load(Ordering::Relaxed),
+        )
+    };
     for (slot, name) in [
         (access, bindings::XATTR_POSIX_ACL_ACCESS.as_slice()),
         (default, bindings::XATTR_POSIX_ACL_DEFAULT.as_slice()),

@@ -215,7 +215,8 @@ pub(crate) trait InodeView<T: FileSystem> {
 
     /// Calls `f` with each page the page cache holds from index `first` to
     /// `last` (inclusive), in order, until it returns `Break`. A snapshot:
-    /// pages may come and go meanwhile unless the caller excludes that.
+    /// pages may come and go meanwhile unless the caller excludes that. May
+    /// sleep (it lets other tasks run between batches).
     fn for_each_page(
         &self,
         first: u64,
@@ -256,6 +257,8 @@ pub(crate) trait InodeView<T: FileSystem> {
             if (found as usize) < batch.0.folios.len() {
                 return;
             }
+            drop(batch);
+            super::sys::cond_resched();
         }
     }
 
@@ -291,10 +294,14 @@ pub(crate) struct CachedPage {
 pub(super) struct FolioBatch(bindings::folio_batch);
 
 impl FolioBatch {
-    /// An empty batch (`folio_batch_init()`).
+    /// An empty batch (`folio_batch_init()`), marked drained: its folios are
+    /// the page cache's, so releasing them frees nothing that draining the
+    /// per-CPU LRU lists (`lru_add_drain()`) would help.
     pub(super) fn new() -> Self {
         // SAFETY: An all-zero batch is an empty one; INVARIANT: no entries.
-        Self(unsafe { zeroed() })
+        let mut batch: bindings::folio_batch = unsafe { zeroed() };
+        batch.percpu_pvec_drained = true;
+        Self(batch)
     }
 
     /// Adds `folio` to the batch, which then owns the reference on it.
@@ -315,6 +322,9 @@ impl FolioBatch {
 
 impl Drop for FolioBatch {
     fn drop(&mut self) {
+        if self.0.nr == 0 {
+            return;
+        }
         // SAFETY: `__folio_batch_release()` puts the references the batch
         // holds (invariant) and empties it.
         unsafe { bindings::__folio_batch_release(&mut self.0) };
@@ -378,7 +388,8 @@ impl<T: FileSystem> Inode<T> {
     }
 
     /// Sets the permission bits (`chmod` without the checks) and the change
-    /// time, taking the inode's lock, as `notify_change()` would.
+    /// time, taking the inode's lock, as `notify_change()` would; with POSIX
+    /// ACLs, the access ACL follows, as after a `chmod`.
     pub(crate) fn set_permissions(&self, mode: bindings::umode_t) {
         let inode = self.raw();
         // SAFETY: `self` is live. `i_mode` and the times change under
@@ -388,8 +399,26 @@ impl<T: FileSystem> Inode<T> {
             let type_bits = (*inode).i_mode & bindings::S_IFMT as bindings::umode_t;
             (*inode).i_mode = type_bits | (mode & !(bindings::S_IFMT as bindings::umode_t));
             bindings::inode_set_ctime_current(inode);
-            bindings::up_write(ptr::addr_of_mut!((*inode).i_rwsem));
         }
+        if T::POSIX_ACL {
+            // `posix_acl_chmod()` goes through a dentry: any of the inode's.
+            // SAFETY: `self` is live; `d_find_any_alias()` returns a
+            // referenced dentry or null.
+            let dentry = unsafe { bindings::d_find_any_alias(inode) };
+            if !dentry.is_null() {
+                // An ACL that cannot follow (no memory) keeps its entries;
+                // the permission bits are set regardless, as a failed
+                // `posix_acl_chmod()` leaves them after `chmod`.
+                // SAFETY: The dentry is positive, of this inode, whose
+                // `i_rwsem` we hold; we drop the reference we were given.
+                unsafe {
+                    let _ = acl::chmod(ptr::addr_of_mut!(bindings::nop_mnt_idmap), dentry);
+                    bindings::dput(dentry);
+                }
+            }
+        }
+        // SAFETY: We took it above.
+        unsafe { bindings::up_write(ptr::addr_of_mut!((*inode).i_rwsem)) };
     }
 
     /// Sets the owner where given and the change time (`chown` without the
@@ -929,8 +958,10 @@ impl<'a, T: FileSystem> GetattrRequest<'a, T> {
         unsafe {
             let inode = (*(*self.path).dentry).d_inode;
             bindings::generic_fillattr(self.idmap, self.request_mask, inode, self.stat.cast());
-            (*self.stat).blocks =
-                ((*(*inode).i_mapping).nrpages as u64) << (bindings::PAGE_SHIFT - 9);
+            let pages =
+                AtomicUsize::from_ptr(ptr::addr_of_mut!((*(*inode).i_mapping).nrpages).cast())
+                    .load(Ordering::Relaxed);
+            (*self.stat).blocks = (pages as u64) << (bindings::PAGE_SHIFT - 9);
         }
         Ok(())
     }

@@ -66,3 +66,12 @@ pub(crate) fn fatal_signal_pending() -> bool {
     };
     word.load(Ordering::Relaxed) & bindings::SIGKILL_BIT != 0
 }
+
+/// Lets the scheduler run another task if one is waiting (`cond_resched()`):
+/// in a long loop of a kernel without preemption, such as a preallocation
+/// page by page. May sleep.
+pub(crate) fn cond_resched() {
+    // SAFETY: Called from process context without spinlocks held (the only
+    // callers are loops in system calls).
+    unsafe { bindings::__cond_resched() };
+}

@@ -224,12 +224,14 @@ unsafe extern "C" fn listxattr<T: FileSystem>(
     } else {
         0
     };
-    let rest = if buffer.is_empty() {
-        &mut []
-    } else {
-        buffer.get_mut(acl_len..).unwrap_or(&mut [])
-    };
+    // An empty buffer asks `T::list` for the size: so when the ACLs' names
+    // filled the caller's buffer exactly, the filesystem's names must be
+    // none, or they do not fit (returning their size would have the VFS copy
+    // past the buffer).
+    let full = !buffer.is_empty() && acl_len == buffer.len();
+    let rest = buffer.get_mut(acl_len..).unwrap_or(&mut []);
     match T::list(inode, rest) {
+        Ok(len) if full && len != 0 => ERANGE.to_errno() as isize,
         Ok(len) => isize::try_from(acl_len + len).unwrap_or(isize::MAX),
         Err(e) => e.to_errno() as isize,
     }
