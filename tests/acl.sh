@@ -53,12 +53,13 @@ same_as_tmpfs() {
 	r=$(observe "$SCRATCH/rust" | sed "s|$SCRATCH/rust|M|g") &&
 		t=$(observe "$SCRATCH/tmpfs" | sed "s|$SCRATCH/tmpfs|M|g") || return
 	same_observations "$r" "$t" tmpfs || return
-	grep -qx "u:1234:rw: user::rw- user:1234:rw- group::--- mask::rw- other::---  mode 660 names: system.posix_acl_access" <<<"$r" &&
-		grep -qx "uid 1234 writes: OK" <<<"$r" &&
-		grep -qx "listxattr into the ACL names' 24 bytes: ERANGE; the bytes after: intact" <<<"$r" &&
-		grep -qx "chmod 640: user::rw- user:1234:r-- group::--- mask::r-- other::--- " <<<"$r" &&
-		grep -q "^made in d under umask 077: f 660 user::rw- user:1234:rwx.*effective:rw-" <<<"$r" &&
-		grep -qx "made outside d under umask 077: 600 user::rw- group::--- other::--- " <<<"$r"
+	has_lines "$r" \
+		"u:1234:rw: user::rw- user:1234:rw- group::--- mask::rw- other::---  mode 660 names: system.posix_acl_access" \
+		"uid 1234 writes: OK" \
+		"listxattr into the ACL names' 24 bytes: ERANGE; the bytes after: intact" \
+		"chmod 640: user::rw- user:1234:r-- group::--- mask::r-- other::--- " \
+		"made outside d under umask 077: 600 user::rw- group::--- other::--- " &&
+		grep -q "^made in d under umask 077: f 660 user::rw- user:1234:rwx.*effective:rw-" <<<"$r"
 }
 
 # remount,mode= changes the root's permissions (tmpfs ignores it): its
@@ -71,8 +72,6 @@ remount_mode() {
 	[ "$(acl "$m")" = "user::rwx user:1234:rwx	#effective:r-x group::rwx	#effective:r-x mask::r-x other::--- " ]
 }
 
-# used DIR: the blocks statfs counts as used.
-used() { stat -f -c '%b %f' "$1" | awk '{ print $1 - $2 }'; }
 
 # An ACL is memory, charged to size= as xattrs are (tmpfs does not count
 # it): 2000 entries (about 16 000 bytes, a 16 KiB slab object) take 4 pages of a
@@ -81,11 +80,11 @@ acl_charged() {
 	local m=$SCRATCH/charged small=$SCRATCH/small before with after i out
 	for ((i = 1; i <= 2000; i++)); do echo "u:$((100000 + i)):r"; done >"$SCRATCH/big.acl"
 	fs_mount "$RAMFS_NAME" "$m" size=256k && touch "$m/f" || return
-	before=$(used "$m")
+	before=$(used_blocks "$m")
 	setfacl -M "$SCRATCH/big.acl" "$m/f" || return
-	with=$(used "$m")
+	with=$(used_blocks "$m")
 	setfacl -b "$m/f" || return
-	after=$(used "$m")
+	after=$(used_blocks "$m")
 	fs_mount "$RAMFS_NAME" "$small" size=8k && touch "$small/f" && echo x >"$small/g" || return
 	out=$(setfacl -M "$SCRATCH/big.acl" "$small/f" 2>&1)
 	echo "used pages: $before, with the ACL $with, after setfacl -b $after; on size=8k: ${out:-accepted}"

@@ -43,7 +43,7 @@ killed_halfway() {
 	kill -KILL "$pid"
 	KILLED=0
 	wait "$pid" || KILLED=$?
-	left="size $(stat -c %s "$m/f"), blocks $(stat -c %b "$m/f"), mount used $(stat -f -c '%b %f' "$m" | awk '{ print $1 - $2 }')"
+	left="size $(stat -c %s "$m/f"), blocks $(stat -c %b "$m/f"), mount used $(used_blocks "$m")"
 	echo "fallocate -l 512M: exit status $KILLED; then $left"
 	[ "$KILLED" -eq 0 ] || [ "$left" = "size 0, blocks 0, mount used 0" ]
 }

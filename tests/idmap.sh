@@ -65,12 +65,13 @@ same_as_tmpfs() {
 		t=$(observe tmpfs 2>&1 | sed "s|$SCRATCH/tmpfs|M|g") || return
 	same_observations "$r" "$t" tmpfs || return
 	# The key ones, by value.
-	grep -qx "a made by root: through the idmapped mount 10000:10000, below 0:0" <<<"$r" &&
-		grep -qx "the same, below: f 0:0 l 0:0 p 0:0 sub 0:0 " <<<"$r" &&
-		grep -q "^O_TMPFILE by uid 10000: OK, below 0:0 640$" <<<"$r" &&
-		grep -qx "chown through it to 10007:10008 by root: OK, below 7:8" <<<"$r" &&
-		grep -qx "create through it by root (uid 0 is not mapped): EOVERFLOW" <<<"$r" &&
-		grep -qx "setfacl u:10005:r through it: OK, below user:5:r--, through it user:10005:r--" <<<"$r"
+	has_lines "$r" \
+		"a made by root: through the idmapped mount 10000:10000, below 0:0" \
+		"the same, below: f 0:0 l 0:0 p 0:0 sub 0:0 " \
+		"O_TMPFILE by uid 10000: OK, below 0:0 640" \
+		"chown through it to 10007:10008 by root: OK, below 7:8" \
+		"create through it by root (uid 0 is not mapped): EOVERFLOW" \
+		"setfacl u:10005:r through it: OK, below user:5:r--, through it user:10005:r--"
 }
 
 c_ramfs_refuses() {

@@ -24,22 +24,6 @@ T=$SCRATCH/tmpfs
 # The mount options /proc/mounts shows for DIR.
 options() { awk -v d="$1" '$2 == d { o = $4 } END { print o }' /proc/mounts; }
 
-# fresh DIR FSTYPE [OPTIONS]: DIR unmounted if it was, then FSTYPE mounted on it.
-fresh() {
-	! mountpoint -q "$1" || fs_umount "$1" || return
-	fs_mount "$2" "$1" "${3:-}"
-}
-
-# both CMD ARG...: CMD on rust_ramfs ($R) and on tmpfs ($T), each output
-# line prefixed by the file system; fails if either fails.
-both() {
-	local cmd=$1 rc=0
-	shift
-	"$cmd" "$R" "$@" | sed "s/^/$RAMFS_NAME: /" || rc=1
-	"$cmd" "$T" "$@" | sed 's/^/tmpfs: /' || rc=1
-	return "$rc"
-}
-
 # --- inode numbers ----------------------------------------------------------
 
 # first_numbers DIR: the numbers of a new mount's root and of the first
@@ -50,7 +34,7 @@ first_numbers() {
 
 numbers_start_at_1() {
 	local r t
-	fresh "$R" "$RAMFS_NAME" && fresh "$T" tmpfs || return
+	fs_fresh "$RAMFS_NAME" "$R" && fs_fresh tmpfs "$T" || return
 	r=$(first_numbers "$R") && t=$(first_numbers "$T") || return
 	echo "$RAMFS_NAME: $r"
 	echo "tmpfs:      $t"
@@ -90,7 +74,7 @@ inums_shown() { options "$1" | tr , '\n' | grep -x 'inode[0-9]*' || echo -; }
 mount_inums() {
 	local fs=$1 opt=$2 dir
 	dir=$SCRATCH/inums-$fs
-	fresh "$dir" "$fs" "$opt" || return
+	fs_fresh "$fs" "$dir" "$opt" || return
 	inums_shown "$dir"
 	fs_umount "$dir"
 }
@@ -131,7 +115,7 @@ inums_remount_both() {
 # and the uid=/gid= /proc/mounts shows.
 owner_of() {
 	local dir=$SCRATCH/owner-$1
-	fresh "$dir" "$1" "$2" || return
+	fs_fresh "$1" "$dir" "$2" || return
 	echo "$(stat -c %u:%g "$dir") $(options "$dir" | tr , '\n' | grep -E '^(uid|gid)=' | tr '\n' ' ')"
 	fs_umount "$dir"
 }
@@ -191,7 +175,7 @@ uid=1001 gid=1001 uid=5 refused"
 # root chowned since alone.
 remount_owner() {
 	local dir=$SCRATCH/remount-owner out
-	fresh "$dir" "$RAMFS_NAME" uid=10,gid=20 || return
+	fs_fresh "$RAMFS_NAME" "$dir" uid=10,gid=20 || return
 	mount -o remount,uid=30,gid=40 "$dir" || return
 	out="after uid=30,gid=40: $(stat -c %u:%g "$dir") ($(options "$dir" | tr , '\n' | grep -E '^(uid|gid)=' | tr '\n' ' '))"
 	chown 50:60 "$dir" && mount -o remount,uid=30,gid=40 "$dir" || return

@@ -212,6 +212,9 @@ fs_fresh() {
 	fs_mount "$@"
 }
 
+# used_blocks DIR: the blocks statfs counts as used on the mount at DIR.
+used_blocks() { stat -f -c '%b %f' "$1" | awk '{ print $1 - $2 }'; }
+
 # --- namespace (dirs/links/special/perms) helpers ---
 
 # fs_mount_pair DIR REFDIR: rust_ramfs on DIR and, beside it as the
@@ -254,6 +257,19 @@ same_observations() {
 	echo "$1"
 	echo "differences from $3:"
 	diff <(echo "$1") <(echo "$2") && [ -n "$1" ]
+}
+
+# has_lines TEXT LINE...: each LINE is a whole line of TEXT (what a check
+# printed); says which is missing.
+has_lines() {
+	local text=$1 line
+	shift
+	for line; do
+		grep -qxF -- "$line" <<<"$text" || {
+			echo "missing: $line"
+			return 1
+		}
+	done
 }
 
 # sysop OP ARG...: make one system call (tests/ramfstest/sysop.py) and print

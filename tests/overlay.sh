@@ -103,8 +103,6 @@ ovl_mount() {
 	return 0
 }
 
-ovl_umount() { fs_umount "$(merged_of "$1")"; }
-
 # no_upper_warnings: overlayfs said nothing about features missing from
 # rust_ramfs as the upper layer (the tmpfs one's log, for comparison).
 no_upper_warnings() {
