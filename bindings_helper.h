@@ -33,6 +33,7 @@ const slab_flags_t RUST_CONST_HELPER_SLAB_ACCOUNT = SLAB_ACCOUNT;
 const unsigned long RUST_CONST_HELPER_SB_NOSEC = SB_NOSEC;
 const fgf_t RUST_CONST_HELPER_FGP_LOCK = FGP_LOCK;
 const unsigned long RUST_CONST_HELPER_SB_POSIXACL = SB_POSIXACL;
+const uintptr_t RUST_CONST_HELPER_ACL_NOT_CACHED = (uintptr_t)ACL_NOT_CACHED;
 /*
  * fatal_signal_pending() is inline, and 6.12's bindgen layout of task_struct
  * is wrong (see below): where the task's pending signals are, and SIGKILL's

@@ -152,8 +152,9 @@ umask_077() {
 	(
 		umask 077
 		touch "$1/u-file" && mkdir "$1/u-dir" && mkfifo "$1/u-fifo" &&
-			sysop create "$1/u-0777" 0777 >/dev/null &&
-			stat -c '%n %a' "$1/u-file" "$1/u-dir" "$1/u-fifo" "$1/u-0777" | sed "s|^$1/||"
+			sysop create "$1/u-0777" 0777 >/dev/null && ln -s u-file "$1/u-link" &&
+			stat -c '%n %a' "$1/u-file" "$1/u-dir" "$1/u-fifo" "$1/u-0777" "$1/u-link" |
+			sed "s|^$1/||"
 	)
 }
 umask_0() {
@@ -208,8 +209,8 @@ expect_like_ref "setgid dir: the same for a user outside the group" \
 expect_like_ref "setgid dir: a non-member's setgid file and chmod g+s lose the bit" \
 	$'OK\nOK\n-rwxr-xr-x\n-rw-r--r--' "$m" "$ref" sgid_strip_and_chmod
 
-expect_like_ref "umask 077: files 600, dirs 700, fifos 600, even when asking 0777" \
-	$'u-file 600\nu-dir 700\nu-fifo 600\nu-0777 700' "$m" "$ref" umask_077
+expect_like_ref "umask 077: files 600, dirs 700, fifos 600, even when asking 0777; symlinks 777" \
+	$'u-file 600\nu-dir 700\nu-fifo 600\nu-0777 700\nu-link 777' "$m" "$ref" umask_077
 expect_like_ref "umask 0: the requested modes exactly (file 777, dir 1777)" \
 	$'z-file 777\nz-dir 1777' "$m" "$ref" umask_0
 

@@ -30,31 +30,60 @@ use kernel::{error::to_result, ffi::c_int, prelude::*};
 
 /// Sets up the ACLs of a new inode of type and permissions `*mode`: those
 /// `dir`'s default ACL gives it (`posix_acl_create()`, which also applies
-/// the umask, or the default ACL's mask, to `*mode`), or none.
+/// the umask, or the default ACL's mask, to `*mode`), or none. A directory
+/// without a default ACL, the common case, costs a create no call but
+/// `current_umask()`.
 ///
 /// # Safety
 ///
 /// `inode` must be a new inode nobody else sees yet, `mode` its `i_mode`,
 /// and `dir` a live directory or null (a root: no ACLs). Called twice, the
 /// second call's ACLs replace the first's (released).
+#[inline]
 pub(super) unsafe fn init(
     dir: *const bindings::inode,
     inode: *mut bindings::inode,
     mode: *mut bindings::umode_t,
 ) -> Result {
-    // SAFETY: `inode` is live; this releases whatever the slots hold
-    // (nothing, `ACL_NOT_CACHED`, on a new inode).
-    unsafe { bindings::forget_all_cached_acls(inode) };
+    // SAFETY: `inode` is live and nobody else changes its slots.
+    let cached =
+        unsafe { (*inode).i_acl != not_cached() || (*inode).i_default_acl != not_cached() };
+    if cached {
+        // SAFETY: `inode` is live; this releases what the slots hold.
+        unsafe { bindings::forget_all_cached_acls(inode) };
+    }
     let (mut default_acl, mut acl) = (ptr::null_mut(), ptr::null_mut());
-    if !dir.is_null() {
+    // SAFETY: `mode` is the inode's, ours alone.
+    let symlink = u32::from(unsafe { *mode }) & bindings::S_IFMT == bindings::S_IFLNK;
+    // `dir`'s default ACL, read once, as `get_cached_acl_rcu()` reads it.
+    let dir_default = if dir.is_null() || symlink {
+        ptr::null_mut()
+    } else {
+        // SAFETY: `dir` is live; the slot is an aligned pointer.
+        unsafe {
+            AtomicPtr::from_ptr(ptr::addr_of!((*dir).i_default_acl).cast_mut())
+                .load(Ordering::Relaxed)
+        }
+    };
+    if dir_default.is_null() {
+        // No default ACL to inherit, the common case: what
+        // `posix_acl_create()` does then, without its calls (each costs on
+        // every create): no ACLs, and the umask applies (not to a symlink,
+        // always 0777, nor to a root, made by the kernel).
+        if !dir.is_null() && !symlink {
+            // SAFETY: `mode` is the inode's, ours alone; `current_umask()`
+            // only reads the calling task's.
+            unsafe { *mode &= !(bindings::current_umask() as bindings::umode_t) };
+        }
+    } else {
         // SAFETY: `dir` is live; `posix_acl_create()` reads its default ACL
         // and returns new references (or null) in the two pointers.
         to_result(unsafe {
             bindings::posix_acl_create(dir.cast_mut(), mode, &mut default_acl, &mut acl)
         })?;
     }
-    // SAFETY: Nobody else sees the inode: its cache slots (`ACL_NOT_CACHED`
-    // until now) take over the references `posix_acl_create()` returned.
+    // SAFETY: Nobody else sees the inode: its cache slots (released above)
+    // take over the references `posix_acl_create()` returned, if any.
     unsafe {
         // (`kernel::bindings` knows `struct posix_acl` as opaque; ours has
         // its fields: the same C struct.)
@@ -62,6 +91,11 @@ pub(super) unsafe fn init(
         (*inode).i_acl = acl.cast();
     }
     Ok(())
+}
+
+/// `ACL_NOT_CACHED`: what a slot holds until the ACL is known.
+fn not_cached() -> *mut kernel::bindings::posix_acl {
+    bindings::ACL_NOT_CACHED as *mut _
 }
 
 /// What a cached ACL takes from the allocator: `posix_acl_alloc()`'s
@@ -72,8 +106,7 @@ pub(super) unsafe fn init(
 /// `acl` must be null, `ACL_NOT_CACHED`, or an ACL that stays live for the
 /// call (cached in an inode whose ACLs cannot change meanwhile).
 pub(super) unsafe fn bytes(acl: *const bindings::posix_acl) -> u64 {
-    // `ACL_NOT_CACHED` is `(void *)-1`.
-    if acl.is_null() || acl as usize == usize::MAX {
+    if acl.is_null() || acl.cast_mut().cast() == not_cached() {
         return 0;
     }
     // SAFETY: A live ACL (see above); `a_count` does not change.
