@@ -20,7 +20,7 @@
 export KDIR
 
 # When Kbuild itself reads this directory it uses `Kbuild`, not this file.
-.PHONY: all modules install uninstall check lint stress fstests run bench fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
+.PHONY: all modules install uninstall check lint stress fstests run bench bench-ab fmt fmtcheck clippy rust-analyzer setup kernel clean diagram tourcheck
 
 all: modules
 
@@ -55,6 +55,11 @@ run: modules
 
 bench:
 	scripts/bench.sh
+
+# REVS="A B ...": the metadata workloads for these revisions' modules in one
+# boot (default HEAD~1 HEAD; "." is the work tree).
+bench-ab:
+	scripts/bench-ab.sh
 
 setup:
 	scripts/setup.sh

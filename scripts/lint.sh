@@ -5,7 +5,7 @@
 # shows in seconds, not after a VM boot:
 #   - the tests' Python package (tests/ramfstest): byte-compiled by the
 #     interpreter the guest runs (/usr/bin/python3), then pyflakes (unused
-#     or undefined names, imports...);
+#     or undefined names, imports...), as are the bench's reports (bench/);
 #   - the shell scripts: shellcheck, warnings and errors.
 set -uo pipefail
 
@@ -16,8 +16,8 @@ rc=0
 
 echo "lint: python: byte-compile tests/ramfstest"
 "$python" -m compileall -q "$top/tests/ramfstest" || rc=1
-echo "lint: python: pyflakes tests/ramfstest"
-"$python" -m pyflakes "$top/tests/ramfstest" || rc=1
+echo "lint: python: pyflakes tests/ramfstest bench"
+"$python" -m pyflakes "$top/tests/ramfstest" "$top/bench" || rc=1
 echo "lint: shellcheck"
 shellcheck -S warning -x "$top"/scripts/*.sh "$top"/tests/*.sh "$top"/bench/*.sh "$top"/.ci/run || rc=1
 
