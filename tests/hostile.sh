@@ -7,7 +7,8 @@
 # (read, pread, readv, sendfile, splice, copy_file_range, readahead, fadvise,
 # madvise), read faults on holes, many tiny xattrs, long xattr values, many
 # empty files, hard links, deep directories, long symlinks, O_TMPFILE files
-# kept open, a file kept mapped after unlink. tests/ramfstest/hostile.py runs the cases
+# kept open, a file kept mapped after unlink, big ACLs (on mounts root
+# made). tests/ramfstest/hostile.py runs the cases
 # and measures what the guest loses (Unevictable + Shmem + Slab + VmallocUsed
 # from /proc/meminfo) against what the options allow, and that it all comes
 # back after umount. tmpfs's figures are shown beside each case for
@@ -35,21 +36,36 @@ top=$SCRATCH/user
 mkdir -p "$top" && chown "$uid:$uid" "$top"
 dmesg_mark
 
-# The user's cases: one `PASS desc` / `FAIL desc` line each, diagnostics as
-# `# ...`.
+# hostile.py's output: one `PASS desc` / `FAIL desc` line a case, a KTAP
+# case each (counted in `ran`), diagnostics as `# ...`.
+report() {
+	local line
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) ktap_test_pass "${line#PASS }"; ran=$((ran + 1)) ;;
+		"FAIL "*) ktap_test_fail "${line#FAIL }"; ran=$((ran + 1)) ;;
+		*) echo "# $line" ;;
+		esac
+	done
+}
+
+# The user's cases, in a user namespace of its own.
 ran=0
-while IFS= read -r line; do
-	case $line in
-	"PASS "*) ktap_test_pass "${line#PASS }"; ran=$((ran + 1)) ;;
-	"FAIL "*) ktap_test_fail "${line#FAIL }"; ran=$((ran + 1)) ;;
-	*) echo "# $line" ;;
-	esac
-done < <(cd / && setpriv --reuid="$uid" --regid="$uid" --clear-groups -- \
+report < <(cd / && setpriv --reuid="$uid" --regid="$uid" --clear-groups -- \
 	unshare --user --map-root-user --mount -- \
 	"${TPY[@]}" hostile "${ref[@]}" "$top" 2>&1)
 for ((; ran < cases; ran++)); do
 	ktap_test_fail "hostile.py stopped before its case $((ran + 1))"
 done
+
+# The user's case on mounts root made (see hostile.py --admin).
+admin=$SCRATCH/admin
+opts=$(tpy hostile --admin-options) &&
+	fs_mount "$RAMFS_NAME" "$admin/rust_ramfs" "$opts,mode=1777" &&
+	fs_mount tmpfs "$admin/tmpfs" "$opts,mode=1777"
+ran=0
+report < <(cd / && as_user "$uid:$uid" "${TPY[@]}" hostile --admin "${ref[@]}" "$admin" 2>&1)
+[ "$ran" -eq 1 ] || ktap_test_fail "hostile.py --admin ran no case"
 
 fs_mount "$RAMFS_NAME" "$SCRATCH/race"
 expect_ok "$RAMFS_NAME: writers racing the remount that sets the first size= never pass it" \

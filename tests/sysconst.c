@@ -10,6 +10,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <linux/falloc.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -66,5 +68,16 @@ int main(void)
 	PY(FALLOC_FL_COLLAPSE_RANGE);
 	PY(FALLOC_FL_ZERO_RANGE);
 	PY(FALLOC_FL_INSERT_RANGE);
+	/* The system.posix_acl_access xattr: a header, then the entries */
+	PY(POSIX_ACL_XATTR_VERSION);
+	PY_AS("POSIX_ACL_XATTR_HEADER_SIZE", sizeof(struct posix_acl_xattr_header));
+	PY_AS("POSIX_ACL_XATTR_ENTRY_SIZE", sizeof(struct posix_acl_xattr_entry));
+	PY(ACL_USER_OBJ);
+	PY(ACL_USER);
+	PY(ACL_GROUP_OBJ);
+	PY(ACL_MASK);
+	PY(ACL_OTHER);
+	PY(ACL_READ);
+	PY(ACL_WRITE);
 	return 0;
 }

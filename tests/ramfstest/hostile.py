@@ -16,17 +16,26 @@ Output, one line each: `PASS desc`, `FAIL desc`, `# diagnostic`.
 that rust_ramfs did not pass: its figures decide nothing.
 `--count` prints the number of cases. `--race DIR` (as root, on a mount
 without size=) races writers against the remount that sets the first
-size= instead.
+size= instead. `--admin [--ref-on-demand] DIR` runs the one case a user
+cannot set up in a namespace of its own, big ACLs (their named users must
+be mapped: a namespace of one's own maps one), as the user on mounts root
+made at DIR/rust_ramfs and DIR/tmpfs with the options `--admin-options`
+prints (and mode=1777).
 """
 
 import ctypes
 import errno
 import mmap
 import os
+import shutil
+import struct
 import sys
 import time
 
-from sysconst import MADV_POPULATE_READ, MADV_POPULATE_WRITE, MS_REMOUNT
+from sysconst import (ACL_GROUP_OBJ, ACL_MASK, ACL_OTHER, ACL_READ, ACL_USER, ACL_USER_OBJ,
+                      ACL_WRITE, MADV_POPULATE_READ, MADV_POPULATE_WRITE, MS_REMOUNT,
+                      POSIX_ACL_XATTR_ENTRY_SIZE, POSIX_ACL_XATTR_HEADER_SIZE,
+                      POSIX_ACL_XATTR_VERSION)
 
 from .libc import check, ename, libc
 
@@ -71,25 +80,35 @@ def parse_size(text):
 
 
 class Mount:
-    """A mount of one file system type with options, on `dir`."""
+    """A mount of one file system type with options, on `dir`: made by this
+    user, or (`admin`) one root made with those options, which the user
+    only empties afterwards."""
 
-    def __init__(self, fstype, where, options):
-        self.fstype, self.dir, self.options = fstype, where, options
+    def __init__(self, fstype, where, options, admin=False):
+        self.fstype, self.dir, self.options, self.admin = fstype, where, options, admin
         opts = dict(o.split("=") for o in options.split(",") if "=" in o)
         self.size = parse_size(opts["size"]) if "size" in opts else None
         self.inodes = int(opts["nr_inodes"]) if "nr_inodes" in opts else None
 
     def __enter__(self):
-        os.makedirs(self.dir, exist_ok=True)
-        check(libc.mount(b"none", os.fsencode(self.dir), self.fstype.encode(), 0,
-                         self.options.encode() or None))
+        if not self.admin:
+            os.makedirs(self.dir, exist_ok=True)
+            check(libc.mount(b"none", os.fsencode(self.dir), self.fstype.encode(), 0,
+                             self.options.encode() or None))
         return self
 
     def __exit__(self, *exc):
         self.umount()
 
     def umount(self):
-        if os.path.ismount(self.dir):
+        if self.admin:
+            for name in os.listdir(self.dir):
+                path = self.path(name)
+                if os.path.isdir(path):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+        elif os.path.ismount(self.dir):
             check(libc.umount2(os.fsencode(self.dir), 0))
 
     def path(self, name):
@@ -311,6 +330,30 @@ def long_symlinks(m):
     return fill(lambda i: os.symlink(target, m.path(f"s{i}")), 400_000)
 
 
+def acl_value(users):
+    """An access ACL as `setfacl` sends it (the system.posix_acl_access
+    xattr): owner, `users` named users, group, mask, others."""
+    entry = struct.Struct("<HHI")
+    if entry.size != POSIX_ACL_XATTR_ENTRY_SIZE or POSIX_ACL_XATTR_HEADER_SIZE != 4:
+        raise SystemExit("the posix_acl_xattr layout is not the one this packs")
+    rw = ACL_READ | ACL_WRITE
+    entries = ([(ACL_USER_OBJ, rw, 0)] + [(ACL_USER, ACL_READ, 10_000 + u) for u in range(users)]
+               + [(ACL_GROUP_OBJ, 0, 0), (ACL_MASK, ACL_READ, 0), (ACL_OTHER, 0, 0)])
+    return struct.pack("<I", POSIX_ACL_XATTR_VERSION) + b"".join(entry.pack(*e) for e in entries)
+
+
+def big_acls(m):
+    """Files with an ACL of 1 000 named users each: 8 KiB of slab an ACL,
+    which no page and no inode count; rust_ramfs charges it to size=."""
+    value = acl_value(1000)
+
+    def make(i):
+        path = m.path(f"a{i}")
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.setxattr(path, "system.posix_acl_access", value)
+    return fill(make, 100_000)
+
+
 KEPT = []
 
 
@@ -351,6 +394,9 @@ def release_kept():
 # --- the cases ------------------------------------------------------------
 
 SMALL = "size=1m,nr_inodes=1024"
+# A mount root made, with room for more inodes than ACLs of 8 KiB fit in size=.
+ADMIN = "size=1m,nr_inodes=4096"
+ADMIN_CASE = ("big ACLs on a mount root made stop at size=", ADMIN, big_acls, "enospc")
 MEDIUM = "size=64m,nr_inodes=1024"
 
 HOLE_PATHS = ("read", "pread", "readv", "sendfile", "splice", "copy_file_range",
@@ -410,16 +456,17 @@ def measure(m, desc, attack, kind, baseline):
         release_kept()
 
 
-def run_case(top, desc, options, attack, kind, on_demand=False):
+def run_case(top, desc, options, attack, kind, on_demand=False, admin=False):
     """The case on rust_ramfs, which must hold to its bound, then on tmpfs,
     the reference, whose figures are shown beside it (tmpfs counts tiny
     xattrs at less than they take, so it may go past the same bound); on
-    demand, only when rust_ramfs did not pass. Returns the verdict."""
+    demand, only when rust_ramfs did not pass. `admin`: on the mounts root
+    made under `top`, named by type, with `options`. Returns the verdict."""
     ok = True
     for fs in FSTYPES:
         if fs != "rust_ramfs" and on_demand and ok:
             break
-        m = Mount(fs, os.path.join(top, fs), options)
+        m = Mount(fs, os.path.join(top, fs), options, admin)
         baseline = held()
         try:
             with m:
@@ -504,8 +551,16 @@ def main():
         return
     if sys.argv[1] == "--race":
         remount_race(sys.argv[2])
+    if sys.argv[1] == "--admin-options":
+        print(ADMIN)
+        return
+    admin = sys.argv[1] == "--admin"
+    if admin:
+        del sys.argv[1]
     on_demand = sys.argv[1] == "--ref-on-demand"
     top = sys.argv[2] if on_demand else sys.argv[1]
+    if admin:
+        sys.exit(0 if run_case(top, *ADMIN_CASE, on_demand=on_demand, admin=True) else 1)
     failed = 0
     for case in CASES:
         failed += not run_case(top, *case, on_demand=on_demand)
