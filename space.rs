@@ -241,17 +241,10 @@ impl Space {
     pub(crate) fn settle(&self, inode: &impl InodeView<RamFs>, reserved: Reservation) {
         // `pages_charged` changes only under the lock; whoever changes the
         // page count settles after it, so an equal count needs no work.
-        if reserved == Reservation::Charged
-            || inode.data().pages_charged.load(Relaxed) != inode.nr_pages()
-        {
-            self.settle_locked(
-                inode,
-                if reserved == Reservation::Charged {
-                    PAGE_BYTES
-                } else {
-                    0
-                },
-            );
+        if reserved == Reservation::Charged {
+            self.settle_charged(inode, PAGE_BYTES);
+        } else if inode.data().pages_charged.load(Relaxed) != inode.nr_pages() {
+            self.settle_charged(inode, 0);
         }
         // Only now that its page is charged does the access stop counting
         // as one in flight.
@@ -260,8 +253,11 @@ impl Space {
         }
     }
 
-    /// [`Space::settle`] when there is something to change.
-    fn settle_locked(&self, inode: &impl InodeView<RamFs>, reserved: u64) {
+    /// Brings `inode`'s charge in line with the pages its page cache holds
+    /// and gives back `reserved` bytes charged up front for them (a
+    /// reserved page, a preallocation's [`Space::charge`]), under one lock,
+    /// so that the mount never counts those pages twice.
+    pub(crate) fn settle_charged(&self, inode: &impl InodeView<RamFs>, reserved: u64) {
         let charged = &inode.data().pages_charged;
         let mut usage = self.usage.lock();
         let now = inode.nr_pages();
@@ -274,14 +270,6 @@ impl Space {
             usage.bytes = usage.bytes.saturating_sub(bytes(before - now));
         }
         usage.bytes = usage.bytes.saturating_sub(reserved);
-    }
-
-    /// [`Space::settle`] after an access that charged `bytes` up front with
-    /// [`Space::charge`] (a preallocation): the pages it added are counted
-    /// and those bytes given back under one lock, so that the mount never
-    /// counts them twice.
-    pub(crate) fn settle_charged(&self, inode: &impl InodeView<RamFs>, bytes: u64) {
-        self.settle_locked(inode, bytes);
     }
 
     /// The block and inode counts `statfs` reports. A limit is the total, as

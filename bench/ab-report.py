@@ -23,7 +23,7 @@ def main():
         cost[(build, rnd, phase)][index] = float(secs) / float(ops)
     ratio = {k: v["1"] / v["0"] for k, v in cost.items() if "0" in v and "1" in v}
     rounds = sorted({k[1] for k in ratio}, key=int)
-    width = max(len(b) for b in builds) + 20
+    width = max(24, *(len(b) for b in builds)) + 2
     print(f"rust_ramfs against the C ramfs, {len(rounds)} rounds: median [min-max]")
     print(f"{'workload':12}" + "".join(f"{b:>{width}}" for b in builds))
     for phase in PHASES:

@@ -32,32 +32,21 @@ out=$top/results/bench-ab
 mkdir -p "$out"
 kdir=$("$here/kdir.sh")
 
-# Each build's sources in the cache, by commit (the work tree: by the hash of
-# its sources), so that a revision is built once.
+# Each build in the cache (see env.sh): a revision's by commit, built once;
+# the work tree's where `make bench` builds it.
 args=()
 for rev in "${revs[@]}"; do
 	if [ "$rev" = . ]; then
-		id=tree-$(git -C "$top" ls-files -z -- Kbuild ':(glob)*.h' ':(glob)*.rs' ':(glob)vfs/*.rs' |
-			(cd "$top" && xargs -0 cat) | sha1sum | cut -c1-12)
+		id="" build=$RAMFS_CACHE/bench/module
 	else
 		id=$(git -C "$top" rev-parse --short=12 "$rev^{commit}") ||
 			{ echo "bench-ab: no revision $rev" >&2 && exit 2; }
+		build=$RAMFS_CACHE/bench/ab/$id
 	fi
-	build=$RAMFS_CACHE/bench/ab/$id
-	if [ ! -f "$build/rust_ramfs.ko" ]; then
-		rm -rf "$build" && mkdir -p "$build"
-		if [ "$rev" = . ]; then
-			git -C "$top" ls-files -z -- Kbuild ':(glob)*.h' ':(glob)*.rs' ':(glob)vfs/*.rs' |
-				(cd "$top" && xargs -0 cp -p --parents -t "$build")
-		else
-			git -C "$top" archive "$id" | tar -x -C "$build" --wildcards Kbuild '*.h' '*.rs'
-		fi
-		echo "bench-ab: building $rev ($id)"
-		if ! make -C "$kdir" M="$build" "${KMAKE_TOOLS[@]}" modules >"$build/build.log" 2>&1; then
-			tail -n 20 "$build/build.log" >&2
-			echo "bench-ab: $rev does not build (log: $build/build.log)" >&2
-			exit 1
-		fi
+	if [ -z "$id" ] || [ ! -f "$build/rust_ramfs.ko" ]; then
+		echo "bench-ab: building $rev"
+		build_module_copy "$kdir" "$build" "$build.log" ${id:+"$id"} ||
+			{ echo "bench-ab: $rev does not build (log: $build.log)" >&2 && exit 1; }
 	fi
 	args+=("$rev=$build/rust_ramfs.ko")
 done

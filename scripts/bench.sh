@@ -37,19 +37,10 @@ start=$SECONDS
 # Installs what is missing (scripts/setup.sh) and builds the kernel if needed.
 kdir=$("$here/kdir.sh")
 
-# The module, built from a copy of the sources in the cache: a build of the
-# work tree (another flavour, a concurrent `make check`) can neither race
-# with this one nor swap the module under the running VM. Copies keep their
-# times, so Kbuild rebuilds only what changed since the last bench.
+# The module, built from a copy of the sources in the cache (see env.sh).
 build=$RAMFS_CACHE/bench/module
-# Exactly this tree's sources (a file an older tree had must not stay).
-mkdir -p "$build"
-rm -rf "$build/vfs" "$build"/*.rs "$build"/*.h
-git -C "$top" ls-files -z -- Kbuild ':(glob)*.h' ':(glob)*.rs' ':(glob)vfs/*.rs' |
-	(cd "$top" && xargs -0 cp -p --parents -t "$build")
 echo "bench: building rust_ramfs.ko against $kdir"
-if ! make -C "$kdir" M="$build" "${KMAKE_TOOLS[@]}" modules >"$out/build.log" 2>&1; then
-	tail -n 30 "$out/build.log" >&2
+if ! build_module_copy "$kdir" "$build" "$out/build.log"; then
 	echo "bench: module build failed (log: results/bench/build.log)" >&2
 	exit 1
 fi

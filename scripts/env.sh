@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034
 # Shared settings for the scripts (sourced, not run). One place for every
-# version pin and cache path.
+# version pin and cache path, and for how the bench builds the module.
 RAMFS_CACHE=${RAMFS_CACHE:-$HOME/.cache/rust_ramfs}
 TOOLS=$RAMFS_CACHE/tools
 VENV=$RAMFS_CACHE/venv
@@ -22,3 +22,26 @@ KMAKE_TOOLS=(
 	CLIPPY_DRIVER=/usr/bin/clippy-driver
 	BINDGEN="$TOOLS/bin/bindgen"
 )
+
+# build_module_copy KDIR DIR LOG [REV]: copies the module's sources (those git
+# lists: Kbuild, *.h, *.rs, vfs/*.rs) from the work tree, or from revision
+# REV, into DIR, exactly (a file an older copy had goes), and builds the
+# module there against KDIR, its output in LOG (the end shown on a failure).
+# `make bench` and `make bench-ab` build so: a copy can neither race with a
+# build of the work tree nor swap the module under a running VM, and copies
+# keep their times, so Kbuild rebuilds only what changed.
+build_module_copy() {
+	local kdir=$1 dir=$2 log=$3 rev=${4:-} top
+	local sources=(Kbuild ':(glob)*.h' ':(glob)*.rs' ':(glob)vfs/*.rs')
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	mkdir -p "$dir" && rm -rf "$dir/Kbuild" "$dir/vfs" "$dir"/*.rs "$dir"/*.h || return
+	if [ -n "$rev" ]; then
+		git -C "$top" archive "$rev" -- "${sources[@]}" | tar -x -C "$dir" || return
+	else
+		git -C "$top" ls-files -z -- "${sources[@]}" |
+			(cd "$top" && xargs -0 cp -p --parents -t "$dir") || return
+	fi
+	make -C "$kdir" M="$dir" "${KMAKE_TOOLS[@]}" modules >"$log" 2>&1 && return
+	tail -n 30 "$log" >&2
+	return 1
+}

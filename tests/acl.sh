@@ -72,7 +72,6 @@ remount_mode() {
 	[ "$(acl "$m")" = "user::rwx user:1234:rwx	#effective:r-x group::rwx	#effective:r-x mask::r-x other::--- " ]
 }
 
-
 # An ACL is memory, charged to size= as xattrs are (tmpfs does not count
 # it): 2000 entries (about 16 000 bytes, a 16 KiB slab object) take 4 pages of a
 # mount, given back by setfacl -b; a mount without room refuses it ENOSPC.

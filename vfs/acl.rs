@@ -46,41 +46,39 @@ pub(super) unsafe fn init(
     mode: *mut bindings::umode_t,
 ) -> Result {
     // SAFETY: `inode` is live and nobody else changes its slots.
-    let cached =
-        unsafe { (*inode).i_acl != not_cached() || (*inode).i_default_acl != not_cached() };
-    if cached {
-        // SAFETY: `inode` is live; this releases what the slots hold.
-        unsafe { bindings::forget_all_cached_acls(inode) };
+    if unsafe { (*inode).i_acl != not_cached() || (*inode).i_default_acl != not_cached() } {
+        // SAFETY: See above.
+        unsafe { forget(inode) };
     }
     let (mut default_acl, mut acl) = (ptr::null_mut(), ptr::null_mut());
     // SAFETY: `mode` is the inode's, ours alone.
     let symlink = u32::from(unsafe { *mode }) & bindings::S_IFMT == bindings::S_IFLNK;
-    // `dir`'s default ACL, read once, as `get_cached_acl_rcu()` reads it.
+    // `dir`'s default ACL; none to look at for a root or a symlink.
     let dir_default = if dir.is_null() || symlink {
-        ptr::null_mut()
+        None
     } else {
-        // SAFETY: `dir` is live; the slot is an aligned pointer.
-        unsafe {
-            AtomicPtr::from_ptr(ptr::addr_of!((*dir).i_default_acl).cast_mut())
-                .load(Ordering::Relaxed)
-        }
+        // SAFETY: `dir` is live.
+        Some(unsafe { load(ptr::addr_of!((*dir).i_default_acl)) })
     };
-    if dir_default.is_null() {
+    match dir_default {
+        // No ACLs and no umask: a root is made by the kernel, a symlink is
+        // always 0777.
+        None => {}
         // No default ACL to inherit, the common case: what
         // `posix_acl_create()` does then, without its calls (each costs on
-        // every create): no ACLs, and the umask applies (not to a symlink,
-        // always 0777, nor to a root, made by the kernel).
-        if !dir.is_null() && !symlink {
+        // every create): no ACLs, and the umask applies.
+        Some(default) if default.is_null() => {
             // SAFETY: `mode` is the inode's, ours alone; `current_umask()`
             // only reads the calling task's.
             unsafe { *mode &= !(bindings::current_umask() as bindings::umode_t) };
         }
-    } else {
-        // SAFETY: `dir` is live; `posix_acl_create()` reads its default ACL
-        // and returns new references (or null) in the two pointers.
-        to_result(unsafe {
-            bindings::posix_acl_create(dir.cast_mut(), mode, &mut default_acl, &mut acl)
-        })?;
+        Some(_) => {
+            // SAFETY: `dir` is live; `posix_acl_create()` reads its default
+            // ACL and returns new references (or null) in the two pointers.
+            to_result(unsafe {
+                bindings::posix_acl_create(dir.cast_mut(), mode, &mut default_acl, &mut acl)
+            })?;
+        }
     }
     // SAFETY: Nobody else sees the inode: its cache slots (released above)
     // take over the references `posix_acl_create()` returned, if any.
@@ -96,6 +94,18 @@ pub(super) unsafe fn init(
 /// `ACL_NOT_CACHED`: what a slot holds until the ACL is known.
 fn not_cached() -> *mut kernel::bindings::posix_acl {
     bindings::ACL_NOT_CACHED as *mut _
+}
+
+/// An inode's ACL slot, read once: `set_cached_acl()` swaps it (`xchg()`)
+/// under no lock the caller need hold, and `get_cached_acl_rcu()` reads it
+/// so.
+///
+/// # Safety
+///
+/// `slot` must be `i_acl` or `i_default_acl` of a live inode.
+unsafe fn load(slot: *const *mut kernel::bindings::posix_acl) -> *mut kernel::bindings::posix_acl {
+    // SAFETY: See above: a live, aligned pointer the kernel changes atomically.
+    unsafe { AtomicPtr::from_ptr(slot.cast_mut()).load(Ordering::Relaxed) }
 }
 
 /// What a cached ACL takes from the allocator: `posix_acl_alloc()`'s
@@ -214,13 +224,12 @@ pub(super) unsafe fn chmod(
 /// `inode` must be live.
 pub(super) unsafe fn list_names(inode: *mut bindings::inode, buffer: &mut [u8]) -> Result<usize> {
     let mut len = 0;
-    // `set_cached_acl()` swaps them (`xchg()`) under no lock we hold: read
-    // each once, as `get_cached_acl_rcu()` does; only null or not is used.
-    // SAFETY: The inode is live; the slots are aligned pointers.
+    // Only whether each is null is used.
+    // SAFETY: The inode is live.
     let (access, default) = unsafe {
         (
-            AtomicPtr::from_ptr(ptr::addr_of_mut!((*inode).i_acl)).load(Ordering::Relaxed),
-            AtomicPtr::from_ptr(ptr::addr_of_mut!((*inode).i_default_acl)).load(Ordering::Relaxed),
+            load(ptr::addr_of!((*inode).i_acl)),
+            load(ptr::addr_of!((*inode).i_default_acl)),
         )
     };
     for (slot, name) in [

@@ -16,11 +16,10 @@ Output, one line each: `PASS desc`, `FAIL desc`, `# diagnostic`.
 that rust_ramfs did not pass: its figures decide nothing.
 `--count` prints the number of cases. `--race DIR` (as root, on a mount
 without size=) races writers against the remount that sets the first
-size= instead. `--admin [--ref-on-demand] DIR` runs the one case a user
-cannot set up in a namespace of its own, big ACLs (their named users must
-be mapped: a namespace of one's own maps one), as the user on mounts root
-made at DIR/rust_ramfs and DIR/tmpfs with the options `--admin-options`
-prints (and mode=1777).
+size= instead. `--admin OPTIONS [--ref-on-demand] DIR` runs the one case a
+user cannot set up in a namespace of its own, big ACLs (their named users
+must be mapped: a namespace of one's own maps one), as the user on mounts
+root made at DIR/rust_ramfs and DIR/tmpfs with OPTIONS.
 """
 
 import ctypes
@@ -394,9 +393,9 @@ def release_kept():
 # --- the cases ------------------------------------------------------------
 
 SMALL = "size=1m,nr_inodes=1024"
-# A mount root made, with room for more inodes than ACLs of 8 KiB fit in size=.
-ADMIN = "size=1m,nr_inodes=4096"
-ADMIN_CASE = ("big ACLs on a mount root made stop at size=", ADMIN, big_acls, "enospc")
+# On mounts root made (--admin), with room for more inodes than ACLs of 8 KiB
+# fit in size=.
+ADMIN_CASE = ("big ACLs on a mount root made stop at size=", big_acls, "enospc")
 MEDIUM = "size=64m,nr_inodes=1024"
 
 HOLE_PATHS = ("read", "pread", "readv", "sendfile", "splice", "copy_file_range",
@@ -551,16 +550,15 @@ def main():
         return
     if sys.argv[1] == "--race":
         remount_race(sys.argv[2])
-    if sys.argv[1] == "--admin-options":
-        print(ADMIN)
-        return
     admin = sys.argv[1] == "--admin"
     if admin:
-        del sys.argv[1]
+        options = sys.argv[2]
+        del sys.argv[1:3]
     on_demand = sys.argv[1] == "--ref-on-demand"
     top = sys.argv[2] if on_demand else sys.argv[1]
     if admin:
-        sys.exit(0 if run_case(top, *ADMIN_CASE, on_demand=on_demand, admin=True) else 1)
+        desc, attack, kind = ADMIN_CASE
+        sys.exit(0 if run_case(top, desc, options, attack, kind, on_demand, admin=True) else 1)
     failed = 0
     for case in CASES:
         failed += not run_case(top, *case, on_demand=on_demand)
